@@ -1,0 +1,263 @@
+/*
+ * asoftmax_layer.c — the [asoftmax] layer on the CPU (A-Softmax, SphereFace).
+ * Built inside Darknet's tree by the top-level Makefile (see README.md); tested by
+ * tests/test_asoftmax.c (`make test`).
+ */
+#include "asoftmax_layer.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+#include "gemm.h"
+#include "option_list.h"
+#include "utils.h"
+
+#ifdef GPU
+#error "[asoftmax] has no GPU path yet: build with GPU=0"
+#endif
+
+/* A plain reference GEMM in double with Darknet's gemm() signature (row-major,
+ * C = ALPHA op(A) op(B) + BETA C); used only by the double instantiation. */
+static void asoftmax_gemm_d(int TA, int TB, int M, int N, int K, double ALPHA, double *A,
+                            int lda, double *B, int ldb, double BETA, double *C, int ldc)
+{
+    int i, j, k;
+    for (i = 0; i < M; ++i) {
+        for (j = 0; j < N; ++j) {
+            double s = 0;
+            for (k = 0; k < K; ++k) {
+                double av = TA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+                double bv = TB ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+                s += av * bv;
+            }
+            C[(size_t)i * ldc + j] = ALPHA * s + (BETA == 0 ? 0 : BETA * C[(size_t)i * ldc + j]);
+        }
+    }
+}
+
+#define ASM_REAL float
+#define ASM_NAME(n) n##_f
+#define ASM_GEMM gemm
+#include "asoftmax_generic.h"
+#undef ASM_REAL
+#undef ASM_NAME
+#undef ASM_GEMM
+
+#define ASM_REAL double
+#define ASM_NAME(n) n##_d
+#define ASM_GEMM asoftmax_gemm_d
+#include "asoftmax_generic.h"
+#undef ASM_REAL
+#undef ASM_NAME
+#undef ASM_GEMM
+
+void asoftmax_labels_from_truth(int B, int C, const float *truth, int *labels)
+{
+    int b, j;
+    for (b = 0; b < B; ++b) {
+        const float *t = truth + (size_t)b * C;
+        int best = 0;
+        for (j = 1; j < C; ++j) if (t[j] > t[best]) best = j;
+        labels[b] = t[best] > 0 ? best : -1;
+    }
+}
+
+static void *asoftmax_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        fprintf(stderr, "[asoftmax] out of memory allocating %zu x %zu bytes\n", n, size);
+        exit(EXIT_FAILURE);
+    }
+    return p;
+}
+
+layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
+{
+    int i;
+    layer l = {0};
+    struct asoftmax_state *s = asoftmax_calloc(1, sizeof(*s));
+    const size_t nw = (size_t)inputs * outputs;
+    const float scale = sqrtf(2.f / inputs); /* as make_connected_layer */
+
+    l.type = ASOFTMAX;
+    l.learning_rate_scale = 1;
+    l.batch = batch;
+    l.inputs = inputs;
+    l.outputs = outputs;
+    l.nweights = inputs * outputs;
+    l.h = l.w = 1;
+    l.c = inputs;
+    l.out_h = l.out_w = 1;
+    l.out_c = outputs;
+
+    l.output = asoftmax_calloc((size_t)batch * outputs, sizeof(float));
+    l.delta = asoftmax_calloc((size_t)batch * outputs, sizeof(float));
+    l.weights = asoftmax_calloc(nw, sizeof(float));
+    l.weight_updates = asoftmax_calloc(nw, sizeof(float));
+    l.cost = asoftmax_calloc(1, sizeof(float));
+    for (i = 0; i < l.nweights; ++i) l.weights[i] = scale * rand_uniform(-1, 1);
+
+    s->p = p;
+    s->lambda = asoftmax_lambda(&p, 0);
+    s->labels = asoftmax_calloc((size_t)batch, sizeof(int));
+    s->xcoef = asoftmax_calloc((size_t)batch, sizeof(float));
+    s->xnorm = asoftmax_calloc((size_t)batch, sizeof(float));
+    s->wcoef = asoftmax_calloc((size_t)outputs, sizeof(float));
+    s->wnorm = asoftmax_calloc((size_t)outputs, sizeof(float));
+    l.asoftmax = s;
+
+    l.forward = forward_asoftmax_layer;
+    l.backward = backward_asoftmax_layer;
+    l.update = update_asoftmax_layer;
+
+    fprintf(stderr, "asoftmax             %4d  ->  %4d   m=%d lambda=max(%g, %g*(1+%g*t)^-%g)\n",
+            inputs, outputs, p.margin, p.lambda_min, p.lambda_base, p.lambda_gamma,
+            p.lambda_power);
+    return l;
+}
+
+void free_asoftmax_state(struct asoftmax_state *s)
+{
+    if (!s) return;
+    free(s->labels);
+    free(s->xcoef);
+    free(s->xnorm);
+    free(s->wcoef);
+    free(s->wnorm);
+    free(s);
+}
+
+/* Training (net.train with net.truth): output = softmax of the margin logits, cost[0] =
+ * summed cross-entropy, l.delta and the state for backward. Otherwise: output =
+ * softmax(||x|| cos theta_j), the plain angular classifier. */
+void forward_asoftmax_layer(layer l, network net)
+{
+    struct asoftmax_state *s = l.asoftmax;
+    const int train = net.train && net.truth;
+    float cost;
+    if (train) {
+        asoftmax_labels_from_truth(l.batch, l.outputs, net.truth, s->labels);
+        s->lambda = asoftmax_lambda(&s->p, get_current_batch(&net));
+    }
+    cost = asoftmax_forward_f(l.batch, l.inputs, l.outputs, net.input, l.weights,
+                              train ? s->labels : NULL, s->p.margin, s->lambda, l.output,
+                              l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm);
+    if (train) l.cost[0] = cost;
+}
+
+void backward_asoftmax_layer(layer l, network net)
+{
+    struct asoftmax_state *s = l.asoftmax;
+    asoftmax_backward_f(l.batch, l.inputs, l.outputs, net.input, l.weights, l.delta, s->xcoef,
+                        s->wcoef, net.delta, l.weight_updates);
+}
+
+/* SGD with momentum and weight decay, exactly as update_connected_layer's weight part. */
+void update_asoftmax_layer(layer l, update_args a)
+{
+    const float learning_rate = a.learning_rate * l.learning_rate_scale;
+    const int n = l.inputs * l.outputs;
+    axpy_cpu(n, -a.decay * a.batch, l.weights, 1, l.weight_updates, 1);
+    axpy_cpu(n, learning_rate / a.batch, l.weight_updates, 1, l.weights, 1);
+    scal_cpu(n, a.momentum, l.weight_updates, 1);
+}
+
+/* ---- cfg parsing: every value validated, one clear message, exit status 1 ---- */
+
+static void asoftmax_cfg_error(int index, const char *key, const char *val, const char *why)
+{
+    fprintf(stderr, "\n[asoftmax] layer %d: %s", index, key);
+    if (val) fprintf(stderr, " = '%s'", val);
+    fprintf(stderr, ": %s\n", why);
+    exit(EXIT_FAILURE);
+}
+
+/* Integer option in [lo, hi]; `def` when absent unless `required`. */
+static int asoftmax_opt_int(list *options, const char *key, int def, int required, long lo,
+                            long hi, int index, const char *why)
+{
+    char *end = NULL;
+    long v;
+    char *val = option_find(options, (char *)key);
+    if (!val) {
+        if (required) asoftmax_cfg_error(index, key, NULL, why);
+        return def;
+    }
+    errno = 0;
+    v = strtol(val, &end, 10);
+    if (end == val || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+        asoftmax_cfg_error(index, key, val, why);
+    return (int)v;
+}
+
+/* Finite float option >= 0. */
+static float asoftmax_opt_nonneg(list *options, const char *key, float def, int index)
+{
+    char *end = NULL;
+    double v;
+    char *val = option_find(options, (char *)key);
+    if (!val) return def;
+    errno = 0;
+    v = strtod(val, &end);
+    if (end == val || *end != '\0' || errno == ERANGE || !isfinite(v) || v < 0 || v > FLT_MAX)
+        asoftmax_cfg_error(index, key, val, "must be a finite number >= 0");
+    return (float)v;
+}
+
+layer parse_asoftmax(list *options, int batch, int inputs, int index, int is_last)
+{
+    asoftmax_params p = asoftmax_default_params();
+    int outputs = asoftmax_opt_int(options, "output", 0, 1, 2, 1 << 24, index,
+                                   "required: the number of classes, an integer >= 2");
+    p.margin = asoftmax_opt_int(options, "margin", p.margin, 0, 1, ASOFTMAX_MAX_MARGIN, index,
+                                "must be an integer m with 1 <= m <= 64 (m=1: modified softmax)");
+    p.lambda_base = asoftmax_opt_nonneg(options, "lambda_base", p.lambda_base, index);
+    p.lambda_gamma = asoftmax_opt_nonneg(options, "lambda_gamma", p.lambda_gamma, index);
+    p.lambda_power = asoftmax_opt_nonneg(options, "lambda_power", p.lambda_power, index);
+    p.lambda_min = asoftmax_opt_nonneg(options, "lambda_min", p.lambda_min, index);
+    if (inputs < 1) {
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", inputs);
+        asoftmax_cfg_error(index, "inputs", buf,
+                           "the layer's input is empty (check [net] width/height/channels)");
+    }
+    if (!is_last)
+        asoftmax_cfg_error(index, "position", NULL,
+                           "[asoftmax] reads the labels and must be the last layer of the cfg");
+    if ((double)inputs * outputs > 2147483647.0)
+        asoftmax_cfg_error(index, "output", option_find(options, "output"),
+                           "inputs * output exceeds 2^31-1 weights");
+    return make_asoftmax_layer(batch, inputs, outputs, p);
+}
+
+/* ---- weights file ---- */
+
+void save_asoftmax_weights(layer l, FILE *fp)
+{
+    const size_t n = (size_t)l.inputs * l.outputs;
+    if (fwrite(l.weights, sizeof(float), n, fp) != n) {
+        fprintf(stderr, "[asoftmax] could not write %zu weights\n", n);
+        exit(EXIT_FAILURE);
+    }
+}
+
+/* A file that ends before this layer (a backbone from `darknet partial`) keeps the initial
+ * weights; a file that ends inside this layer is truncated: an error. */
+void load_asoftmax_weights(layer l, FILE *fp)
+{
+    const size_t n = (size_t)l.inputs * l.outputs;
+    size_t got = fread(l.weights, sizeof(float), n, fp);
+    if (got == 0) {
+        fprintf(stderr, "[asoftmax] weights file has no weights for this layer: "
+                        "keeping the initial weights\n");
+    } else if (got != n) {
+        fprintf(stderr, "[asoftmax] weights file is truncated: read %zu of %zu weights\n", got,
+                n);
+        exit(EXIT_FAILURE);
+    }
+}

@@ -1,0 +1,63 @@
+/*
+ * asoftmax_layer.h — Darknet's [asoftmax] layer: A-Softmax (SphereFace) angular-margin
+ * classification head, a drop-in replacement for [connected] output=C + [softmax].
+ *
+ * Two levels:
+ *   - pure batch functions asoftmax_forward_{f,d} / asoftmax_backward_{f,d} on raw
+ *     pointers (float for training, double for the gradient checks), and
+ *   - the Darknet adapter make_/forward_/backward_/update_asoftmax_layer, parse_asoftmax,
+ *     save_/load_asoftmax_weights, which the patched parser.c/network.c/layer.c call.
+ * Math: ../shared/docs/asoftmax-math.md. Cfg keys: README.md.
+ */
+#ifndef ASOFTMAX_LAYER_H
+#define ASOFTMAX_LAYER_H
+
+#include <stdio.h>
+
+#include "darknet.h"
+#include "asoftmax_math.h"
+
+/* Per-layer state, shared by the by-value copies of the layer (layer.asoftmax). */
+struct asoftmax_state {
+    asoftmax_params p;
+    float lambda;   /* lambda used by the last training forward pass */
+    int *labels;    /* (B) class of each sample from net.truth, -1 = no label */
+    float *xcoef;   /* (B) see asoftmax_forward_f */
+    float *wcoef;   /* (C) */
+    float *xnorm;   /* (B) ||x_b|| */
+    float *wnorm;   /* (C) ||w_j|| */
+};
+
+/* ---- pure functions: shapes and contracts in asoftmax_generic.h ---- */
+float asoftmax_forward_f(int B, int K, int C, const float *x, const float *w, const int *labels,
+                         int m, float lambda, float *out, float *delta, float *xcoef,
+                         float *wcoef, float *xnorm, float *wnorm);
+void asoftmax_backward_f(int B, int K, int C, const float *x, const float *w, const float *delta,
+                         const float *xcoef, const float *wcoef, float *dx, float *dw);
+double asoftmax_forward_d(int B, int K, int C, const double *x, const double *w,
+                          const int *labels, int m, double lambda, double *out, double *delta,
+                          double *xcoef, double *wcoef, double *xnorm, double *wnorm);
+void asoftmax_backward_d(int B, int K, int C, const double *x, const double *w,
+                         const double *delta, const double *xcoef, const double *wcoef,
+                         double *dx, double *dw);
+
+/* Labels from Darknet's one-hot truth (B, C): the index of the largest entry when it is
+ * positive, else -1 (no label: the sample contributes nothing). */
+void asoftmax_labels_from_truth(int B, int C, const float *truth, int *labels);
+
+/* ---- Darknet adapter ---- */
+layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p);
+void forward_asoftmax_layer(layer l, network net);
+void backward_asoftmax_layer(layer l, network net);
+void update_asoftmax_layer(layer l, update_args a);
+void free_asoftmax_state(struct asoftmax_state *s);
+
+/* Parses an [asoftmax] section (the layer with index `index`); any invalid value prints one
+ * message naming the layer, key and value, and exits with status 1. */
+layer parse_asoftmax(list *options, int batch, int inputs, int index, int is_last);
+
+/* Weights file: the layer's outputs*inputs floats, row j = class j, as stored. */
+void save_asoftmax_weights(layer l, FILE *fp);
+void load_asoftmax_weights(layer l, FILE *fp);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * asoftmax_math.h — the scalar formulas of A-Softmax (SphereFace, arXiv 1704.08063),
+ * shared by the CPU layer, the tests and (later) the CUDA kernels, so that no two copies
+ * of psi, its derivative or the lambda schedule can drift apart.
+ * Notation and derivations: docs in ../shared/docs/asoftmax-math.md (sections 2-4).
+ *
+ *   psi(theta) = (-1)^k cos(m theta) - 2k,  theta in [k pi/m, (k+1) pi/m],  c = cos(theta)
+ *   lambda(t)  = max(lambda_min, lambda_base * (1 + gamma t)^(-power))
+ *
+ * Everything here is a pure function of its arguments; no Darknet dependency.
+ */
+#ifndef ASOFTMAX_MATH_H
+#define ASOFTMAX_MATH_H
+
+#include <math.h>
+#include <stddef.h>
+
+#ifdef __CUDACC__
+#define ASOFTMAX_HD __host__ __device__
+#else
+#define ASOFTMAX_HD
+#endif
+
+/* Largest margin accepted from a cfg: psi stays well conditioned and cos(j pi / m)
+ * boundaries stay distinct in float; SphereFace uses m <= 4. */
+#define ASOFTMAX_MAX_MARGIN 64
+
+/* Floor for ||x|| and ||w_j|| before dividing by them: a zero feature vector or a zero
+ * weight row gives zero logits and finite gradients instead of NaN. */
+#define ASOFTMAX_NORM_EPS 1e-12
+
+typedef struct asoftmax_params {
+    int margin;          /* m >= 1; m = 1 is the modified softmax */
+    float lambda_base;   /* >= 0 */
+    float lambda_gamma;  /* >= 0 */
+    float lambda_power;  /* >= 0 */
+    float lambda_min;    /* >= 0 */
+} asoftmax_params;
+
+/* Official SphereFace-20 values. */
+static inline asoftmax_params asoftmax_default_params(void)
+{
+    asoftmax_params p = {4, 1000.f, 0.12f, 1.f, 5.f};
+    return p;
+}
+
+/* lambda at t batches trained (t = get_current_batch(net) in Darknet). */
+static inline float asoftmax_lambda(const asoftmax_params *p, size_t t)
+{
+    double l = (double)p->lambda_base * pow(1.0 + (double)p->lambda_gamma * (double)t,
+                                            -(double)p->lambda_power);
+    return (float)(l > p->lambda_min ? l : p->lambda_min);
+}
+
+/* k = number of j in 1..m-1 with c <= cos(j pi / m): the region theta lies in. */
+ASOFTMAX_HD static inline int asoftmax_region(int m, double c)
+{
+    int j, k = 0;
+    for (j = 1; j < m; ++j) k += (c <= cos(j * M_PI / m));
+    return k;
+}
+
+/* psi as a function of c = cos(theta) in [-1, 1]; *dpsi = d psi / d c.
+ * T_m(c) = cos(m theta) and U_{m-1}(c) by their recurrences; psi' = (-1)^k m U_{m-1}(c). */
+ASOFTMAX_HD static inline double asoftmax_psi(int m, double c, double *dpsi)
+{
+    double t0 = 1.0, t1 = c;          /* T_0, T_1 */
+    double u0 = 1.0, u1 = 2.0 * c;    /* U_0, U_1 */
+    int n, k = asoftmax_region(m, c);
+    double sign = (k & 1) ? -1.0 : 1.0;
+    for (n = 1; n < m; ++n) {
+        double t2 = 2.0 * c * t1 - t0, u2 = 2.0 * c * u1 - u0;
+        t0 = t1; t1 = t2;
+        u0 = u1; u1 = u2;
+    }
+    /* now t1 = T_m(c) and u0 = U_{m-1}(c) */
+    if (dpsi) *dpsi = sign * m * u0;
+    return sign * t1 - 2.0 * k;
+}
+
+#endif
