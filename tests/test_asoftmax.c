@@ -1,0 +1,540 @@
+/*
+ * test_asoftmax.c — unit tests of the [asoftmax] layer (CPU).
+ *
+ *   1. finite-difference gradient checks, in double, of the layer's own code
+ *      (asoftmax_forward_d / asoftmax_backward_d: the same source as the float layer)
+ *      for m = 1..5, lambda in {0, 5, 1000}, odd shapes;
+ *   2. the float instantiation (Darknet's gemm) against the double one;
+ *   3. forward: m=1 is the modified softmax, psi continuous and decreasing, hand-computed
+ *      cases, inference output, the lambda schedule, edge cases (zero vectors, huge logits,
+ *      unlabeled rows);
+ *   4. the Darknet adapter inside a real parsed network: forward/backward wiring, the
+ *      update rule, lambda from get_current_batch, weights save/load bit-exact + resume.
+ *
+ * Built and run by `make test` (never with -Ofast). Prints every failure, then a closing
+ * `N passed, N failed` line; exit status 1 on any failure.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "asoftmax_layer.h"
+#include "darknet.h"
+#include "network.h"
+
+static int n_pass, n_fail;
+
+#define CHECK(cond, ...)                                     \
+    do {                                                     \
+        if (cond) {                                          \
+            ++n_pass;                                        \
+        } else {                                             \
+            ++n_fail;                                        \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);      \
+            printf(__VA_ARGS__);                             \
+            printf("\n");                                    \
+        }                                                    \
+    } while (0)
+
+/* ---- deterministic random numbers (independent of Darknet's rand()) ---- */
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+static double urand(void) /* uniform [0,1) */
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+static double nrand(void) /* standard normal */
+{
+    double u = urand() + 1e-12, v = urand();
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+static double *dalloc(size_t n) { return calloc(n ? n : 1, sizeof(double)); }
+static float *falloc(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+
+/* A problem instance in double. */
+typedef struct {
+    int B, K, C, m;
+    double lambda;
+    double *x, *w;
+    int *y;
+} problem;
+
+static problem make_problem(int B, int K, int C, int m, double lambda, int with_unlabeled)
+{
+    problem p = {B, K, C, m, lambda, dalloc((size_t)B * K), dalloc((size_t)C * K),
+                 calloc((size_t)B, sizeof(int))};
+    int i;
+    for (i = 0; i < B * K; ++i) p.x[i] = nrand();
+    for (i = 0; i < C * K; ++i) p.w[i] = nrand() * 0.5;
+    for (i = 0; i < B; ++i) p.y[i] = (int)(urand() * C);
+    if (with_unlabeled && B > 1) p.y[B - 1] = -1;
+    return p;
+}
+
+static void free_problem(problem *p)
+{
+    free(p->x);
+    free(p->w);
+    free(p->y);
+}
+
+static double cost_d(const problem *p)
+{
+    double *out = dalloc((size_t)p->B * p->C), *xn = dalloc(p->B), *wn = dalloc(p->C);
+    double c = asoftmax_forward_d(p->B, p->K, p->C, p->x, p->w, p->y, p->m, p->lambda, out, NULL,
+                                  NULL, NULL, xn, wn);
+    free(out);
+    free(xn);
+    free(wn);
+    return c;
+}
+
+/* analytic gradients dL/dx (B,K), dL/dw (C,K) (positive sign) */
+static void grads_d(const problem *p, double *gx, double *gw)
+{
+    size_t BC = (size_t)p->B * p->C;
+    double *out = dalloc(BC), *delta = dalloc(BC), *xc = dalloc(p->B), *wc = dalloc(p->C);
+    double *xn = dalloc(p->B), *wn = dalloc(p->C);
+    size_t i;
+    memset(gx, 0, sizeof(double) * p->B * p->K);
+    memset(gw, 0, sizeof(double) * p->C * p->K);
+    asoftmax_forward_d(p->B, p->K, p->C, p->x, p->w, p->y, p->m, p->lambda, out, delta, xc, wc,
+                       xn, wn);
+    asoftmax_backward_d(p->B, p->K, p->C, p->x, p->w, delta, xc, wc, gx, gw);
+    for (i = 0; i < (size_t)p->B * p->K; ++i) gx[i] = -gx[i];
+    for (i = 0; i < (size_t)p->C * p->K; ++i) gw[i] = -gw[i];
+    free(out); free(delta); free(xc); free(wc); free(xn); free(wn);
+}
+
+/* cos(theta_y) of sample b */
+static double cos_target(const problem *p, int b)
+{
+    const double *x = p->x + (size_t)b * p->K, *w = p->w + (size_t)p->y[b] * p->K;
+    double xw = 0, xx = 0, ww = 0;
+    int k;
+    for (k = 0; k < p->K; ++k) {
+        xw += x[k] * w[k];
+        xx += x[k] * x[k];
+        ww += w[k] * w[k];
+    }
+    return xw / sqrt(xx * ww);
+}
+
+/* true when c lies within `band` of a k-region boundary cos(j pi/m), j = 1..m-1 */
+static int near_boundary(int m, double c, double band)
+{
+    int j;
+    for (j = 1; j < m; ++j) if (fabs(c - cos(j * M_PI / m)) < band) return 1;
+    return 0;
+}
+
+static double rel_err(double a, double n)
+{
+    double s = fmax(1.0, fmax(fabs(a), fabs(n)));
+    return fabs(a - n) / s;
+}
+
+/* ---- 1. gradient checks ---- */
+static void test_gradcheck(void)
+{
+    static const int shapes[][3] = {{1, 1, 2}, {1, 3, 2}, {2, 5, 3}, {3, 7, 13}, {5, 4, 9}, {4, 16, 10}};
+    static const double lambdas[] = {0, 5, 1000};
+    const double h = 1e-6, band = 1e-3, tol = 1e-6;
+    double worst = 0;
+    long checked = 0, skipped = 0;
+    int regions_hit[6][6] = {{0}};
+    int s, li, m, b, k, j;
+    for (m = 1; m <= 5; ++m) {
+        for (li = 0; li < 3; ++li) {
+            for (s = 0; s < (int)(sizeof(shapes) / sizeof(shapes[0])); ++s) {
+                problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], m, lambdas[li],
+                                         s == 4);
+                double *gx = dalloc((size_t)p.B * p.K), *gw = dalloc((size_t)p.C * p.K);
+                int *skip_class = calloc((size_t)p.C, sizeof(int));
+                double worst_here = 0;
+                grads_d(&p, gx, gw);
+                for (b = 0; b < p.B; ++b) {
+                    double c;
+                    int skip;
+                    if (p.y[b] < 0) continue;
+                    c = cos_target(&p, b);
+                    skip = near_boundary(m, c, band);
+                    if (skip) skip_class[p.y[b]] = 1;
+                    else regions_hit[m][asoftmax_region(m, c)] = 1;
+                    for (k = 0; k < p.K; ++k) {
+                        double *v = &p.x[(size_t)b * p.K + k], v0 = *v, fp, fm, num;
+                        if (skip) { ++skipped; continue; }
+                        *v = v0 + h; fp = cost_d(&p);
+                        *v = v0 - h; fm = cost_d(&p);
+                        *v = v0;
+                        num = (fp - fm) / (2 * h);
+                        worst_here = fmax(worst_here, rel_err(gx[(size_t)b * p.K + k], num));
+                        ++checked;
+                    }
+                }
+                for (j = 0; j < p.C; ++j) {
+                    for (k = 0; k < p.K; ++k) {
+                        double *v = &p.w[(size_t)j * p.K + k], v0 = *v, fp, fm, num;
+                        if (skip_class[j]) { ++skipped; continue; }
+                        *v = v0 + h; fp = cost_d(&p);
+                        *v = v0 - h; fm = cost_d(&p);
+                        *v = v0;
+                        num = (fp - fm) / (2 * h);
+                        worst_here = fmax(worst_here, rel_err(gw[(size_t)j * p.K + k], num));
+                        ++checked;
+                    }
+                }
+                CHECK(worst_here < tol, "gradcheck m=%d lambda=%g B=%d K=%d C=%d: error %.3g >= %g",
+                      m, lambdas[li], p.B, p.K, p.C, worst_here, tol);
+                worst = fmax(worst, worst_here);
+                free(gx); free(gw); free(skip_class);
+                free_problem(&p);
+            }
+        }
+    }
+    for (m = 1; m <= 5; ++m)
+        for (k = 0; k < m; ++k)
+            CHECK(regions_hit[m][k], "gradcheck never exercised m=%d region k=%d", m, k);
+    printf("gradcheck: %ld derivatives checked, %ld skipped near k-boundaries, worst error %.3g\n",
+           checked, skipped, worst);
+}
+
+/* ---- 2. float instantiation against double ---- */
+static void test_float_vs_double(void)
+{
+    static const int shapes[][3] = {{1, 1, 2}, {3, 7, 13}, {17, 33, 10}, {64, 128, 100}};
+    double worst = 0;
+    int s, m;
+    for (m = 1; m <= 5; m += 2) {
+        for (s = 0; s < 4; ++s) {
+            problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], m, 5, 1);
+            size_t BK = (size_t)p.B * p.K, CK = (size_t)p.C * p.K, BC = (size_t)p.B * p.C, i;
+            double *od = dalloc(BC), *dd = dalloc(BC), *xcd = dalloc(p.B), *wcd = dalloc(p.C),
+                   *xnd = dalloc(p.B), *wnd = dalloc(p.C), *dxd = dalloc(BK), *dwd = dalloc(CK);
+            float *xf = falloc(BK), *wf = falloc(CK), *of = falloc(BC), *df = falloc(BC),
+                  *xcf = falloc(p.B), *wcf = falloc(p.C), *xnf = falloc(p.B), *wnf = falloc(p.C),
+                  *dxf = falloc(BK), *dwf = falloc(CK);
+            double cd, cf, e = 0;
+            for (i = 0; i < BK; ++i) p.x[i] = xf[i] = (float)p.x[i];
+            for (i = 0; i < CK; ++i) p.w[i] = wf[i] = (float)p.w[i];
+            cd = asoftmax_forward_d(p.B, p.K, p.C, p.x, p.w, p.y, m, 5, od, dd, xcd, wcd, xnd, wnd);
+            asoftmax_backward_d(p.B, p.K, p.C, p.x, p.w, dd, xcd, wcd, dxd, dwd);
+            cf = asoftmax_forward_f(p.B, p.K, p.C, xf, wf, p.y, m, 5, of, df, xcf, wcf, xnf, wnf);
+            asoftmax_backward_f(p.B, p.K, p.C, xf, wf, df, xcf, wcf, dxf, dwf);
+            e = fmax(e, rel_err(cf, cd));
+            for (i = 0; i < BC; ++i) e = fmax(e, rel_err(of[i], od[i]));
+            for (i = 0; i < BK; ++i) e = fmax(e, rel_err(dxf[i], dxd[i]));
+            for (i = 0; i < CK; ++i) e = fmax(e, rel_err(dwf[i], dwd[i]));
+            CHECK(e < 1e-4, "float vs double m=%d B=%d K=%d C=%d: error %.3g", m, p.B, p.K, p.C, e);
+            worst = fmax(worst, e);
+            free(od); free(dd); free(xcd); free(wcd); free(xnd); free(wnd); free(dxd); free(dwd);
+            free(xf); free(wf); free(of); free(df); free(xcf); free(wcf); free(xnf); free(wnf);
+            free(dxf); free(dwf);
+            free_problem(&p);
+        }
+    }
+    printf("float vs double: worst error %.3g (tolerance 1e-4)\n", worst);
+}
+
+/* ---- 3. forward ---- */
+
+/* the modified softmax: L = sum_b logsumexp(z_b) - z_by, z_bj = w^_j . x_b */
+static void modified_softmax(const problem *p, double *cost, double *out)
+{
+    int b, j, k;
+    *cost = 0;
+    for (b = 0; b < p->B; ++b) {
+        double *z = out + (size_t)b * p->C, mx = -INFINITY, s = 0;
+        for (j = 0; j < p->C; ++j) {
+            double xw = 0, ww = 0;
+            for (k = 0; k < p->K; ++k) {
+                xw += p->x[(size_t)b * p->K + k] * p->w[(size_t)j * p->K + k];
+                ww += p->w[(size_t)j * p->K + k] * p->w[(size_t)j * p->K + k];
+            }
+            z[j] = xw / sqrt(ww);
+            mx = fmax(mx, z[j]);
+        }
+        for (j = 0; j < p->C; ++j) s += exp(z[j] - mx);
+        if (p->y && p->y[b] >= 0) *cost += log(s) + mx - z[p->y[b]];
+        for (j = 0; j < p->C; ++j) z[j] = exp(z[j] - mx) / s;
+    }
+}
+
+static void test_forward(void)
+{
+    int m, i, b;
+    /* m = 1 is the modified softmax for any lambda; inference is softmax(z) for any m */
+    for (m = 1; m <= 5; ++m) {
+        static const double lambdas[] = {0, 5, 1000};
+        int li;
+        for (li = 0; li < 3; ++li) {
+            problem p = make_problem(4, 6, 7, m, lambdas[li], 1);
+            double *ref = dalloc(28), *out = dalloc(28), *xn = dalloc(4), *wn = dalloc(7), cref, c, e = 0;
+            int *y = p.y;
+            modified_softmax(&p, &cref, ref);
+            if (m == 1) {
+                c = asoftmax_forward_d(4, 6, 7, p.x, p.w, p.y, 1, p.lambda, out, NULL, NULL, NULL, xn, wn);
+                for (i = 0; i < 28; ++i) e = fmax(e, fabs(out[i] - ref[i]));
+                CHECK(fabs(c - cref) < 1e-12 && e < 1e-12,
+                      "m=1 lambda=%g is not the modified softmax: cost %.17g vs %.17g, out %.3g",
+                      p.lambda, c, cref, e);
+            }
+            p.y = NULL;
+            modified_softmax(&p, &cref, ref);
+            c = asoftmax_forward_d(4, 6, 7, p.x, p.w, NULL, m, p.lambda, out, NULL, NULL, NULL, xn, wn);
+            e = 0;
+            for (i = 0; i < 28; ++i) e = fmax(e, fabs(out[i] - ref[i]));
+            CHECK(c == 0 && e < 1e-12, "inference m=%d: cost %g, output differs by %.3g", m, c, e);
+            p.y = y;
+            free(ref); free(out); free(xn); free(wn);
+            free_problem(&p);
+        }
+    }
+
+    /* psi: psi(0) = 1, psi(pi) = -(2m-1), continuous, strictly decreasing, psi' = dpsi/dc */
+    for (m = 1; m <= 8; ++m) {
+        const int n = 20000;
+        double prev = asoftmax_psi(m, 1.0, NULL), worst_jump = 0, worst_d = 0;
+        int decreasing = 1, j;
+        CHECK(fabs(prev - 1) < 1e-12, "psi(0) = %g for m=%d", prev, m);
+        CHECK(fabs(asoftmax_psi(m, -1.0, NULL) + (2 * m - 1)) < 1e-9, "psi(pi) = %g for m=%d",
+              asoftmax_psi(m, -1.0, NULL), m);
+        for (i = 1; i <= n; ++i) {
+            double t = M_PI * i / n, v = asoftmax_psi(m, cos(t), NULL);
+            if (!(v < prev)) decreasing = 0;
+            prev = v;
+        }
+        CHECK(decreasing, "psi not strictly decreasing for m=%d", m);
+        for (j = 1; j < m; ++j) {
+            double t = j * M_PI / m;
+            double lo = asoftmax_psi(m, cos(t - 1e-9), NULL), hi = asoftmax_psi(m, cos(t + 1e-9), NULL);
+            worst_jump = fmax(worst_jump, fabs(lo - hi));
+        }
+        CHECK(worst_jump < 1e-6, "psi jumps by %g at a boundary for m=%d", worst_jump, m);
+        for (i = 1; i < 200; ++i) {
+            double c = -1 + 2.0 * i / 200, d, num;
+            if (near_boundary(m, c, 1e-4)) continue;
+            asoftmax_psi(m, c, &d);
+            num = (asoftmax_psi(m, c + 1e-7, NULL) - asoftmax_psi(m, c - 1e-7, NULL)) / 2e-7;
+            worst_d = fmax(worst_d, rel_err(d, num));
+        }
+        CHECK(worst_d < 1e-5, "psi' differs from finite differences by %g for m=%d", worst_d, m);
+    }
+
+    /* hand-computed psi values */
+    CHECK(fabs(asoftmax_psi(2, 0.5, NULL) + 0.5) < 1e-12, "psi m=2 theta=60deg");
+    CHECK(fabs(asoftmax_psi(4, 0.5, NULL) + 1.5) < 1e-12, "psi m=4 theta=60deg: -cos(240)-2 = -1.5");
+    CHECK(fabs(asoftmax_psi(3, -1, NULL) + 5) < 1e-12, "psi m=3 theta=pi = -5");
+    CHECK(asoftmax_region(4, 0.5) == 1 && asoftmax_region(4, -0.8) == 3, "k regions m=4");
+
+    /* hand-computed losses: w0=(1,0), w1=(0,2), x=(2,2), y=0: theta0 = 45deg, z = (2, 2),
+     * r = 2 sqrt 2. m=2: psi = cos 90 = 0; m=3: psi = cos 135 = -1/sqrt2, r psi = -2. */
+    {
+        double x[2] = {2, 2}, w[4] = {1, 0, 0, 2}, out[2], xn[1], wn[2];
+        int y[1] = {0};
+        double c20 = asoftmax_forward_d(1, 2, 2, x, w, y, 2, 0, out, NULL, NULL, NULL, xn, wn);
+        double c21 = asoftmax_forward_d(1, 2, 2, x, w, y, 2, 1, out, NULL, NULL, NULL, xn, wn);
+        double c30 = asoftmax_forward_d(1, 2, 2, x, w, y, 3, 0, out, NULL, NULL, NULL, xn, wn);
+        CHECK(fabs(c20 - log(1 + exp(2.0))) < 1e-12, "hand case m=2 lambda=0: %.15g", c20);
+        CHECK(fabs(c21 - log(1 + exp(1.0))) < 1e-12, "hand case m=2 lambda=1: %.15g", c21);
+        CHECK(fabs(c30 - (log(exp(-2.0) + exp(2.0)) + 2)) < 1e-12, "hand case m=3 lambda=0: %.15g", c30);
+        CHECK(fabs(out[0] - exp(-2.0) / (exp(-2.0) + exp(2.0))) < 1e-12, "hand case m=3 output");
+    }
+
+    /* lambda schedule (official defaults) */
+    {
+        asoftmax_params d = asoftmax_default_params();
+        CHECK(asoftmax_lambda(&d, 0) == 1000.f, "lambda(0) = %g", asoftmax_lambda(&d, 0));
+        CHECK(asoftmax_lambda(&d, 1659) == 5.f, "lambda(1659) = %g", asoftmax_lambda(&d, 1659));
+        CHECK(asoftmax_lambda(&d, 1658) > 5.f, "lambda(1658) = %g", asoftmax_lambda(&d, 1658));
+        CHECK(fabsf(asoftmax_lambda(&d, 100) - 1000.f / 13.f) < 1e-3f, "lambda(100) = %g",
+              asoftmax_lambda(&d, 100));
+        CHECK(d.margin == 4 && d.lambda_gamma == 0.12f && d.lambda_power == 1.f, "defaults");
+    }
+
+    /* edge cases in float: zero feature, zero weight row, huge logits, unlabeled rows */
+    {
+        enum { B = 4, K = 5, C = 6 };
+        float x[B * K], w[C * K], out[B * C], delta[B * C], xc[B], wc[C], xn[B], wn[C];
+        float dx[B * K], dw[C * K];
+        int y[B] = {1, 2, 0, -1}, finite = 1;
+        float cost;
+        for (i = 0; i < B * K; ++i) x[i] = (float)(nrand() * 1e4); /* logits ~ 1e4 */
+        for (i = 0; i < C * K; ++i) w[i] = (float)nrand();
+        for (i = 0; i < K; ++i) x[0 * K + i] = 0; /* zero feature vector */
+        for (i = 0; i < K; ++i) w[3 * K + i] = 0; /* zero weight row */
+        memset(dx, 0, sizeof(dx));
+        memset(dw, 0, sizeof(dw));
+        cost = asoftmax_forward_f(B, K, C, x, w, y, 4, 0, out, delta, xc, wc, xn, wn);
+        asoftmax_backward_f(B, K, C, x, w, delta, xc, wc, dx, dw);
+        finite = isfinite(cost);
+        for (i = 0; i < B * C; ++i) finite &= isfinite(out[i]) && isfinite(delta[i]);
+        for (i = 0; i < B * K; ++i) finite &= isfinite(dx[i]);
+        for (i = 0; i < C * K; ++i) finite &= isfinite(dw[i]);
+        CHECK(finite, "non-finite value with huge logits / zero vectors");
+        for (i = 0; i < C; ++i)
+            CHECK(fabsf(out[i] - 1.f / C) < 1e-6f, "zero feature: output %g, not 1/C", out[i]);
+        for (i = 0; i < C; ++i) CHECK(delta[3 * C + i] == 0, "unlabeled row has a nonzero delta");
+        CHECK(xc[3] == 0, "unlabeled row has a nonzero x coefficient");
+        for (i = 0; i < K; ++i) CHECK(dx[3 * K + i] == 0, "unlabeled row has a nonzero input delta");
+        /* the unlabeled row adds nothing to the cost */
+        {
+            float cost3 = asoftmax_forward_f(3, K, C, x, w, y, 4, 0, out, delta, xc, wc, xn, wn);
+            CHECK(cost3 == cost, "unlabeled row changed the cost: %g vs %g", cost, cost3);
+        }
+        for (b = 0; b < B; ++b) y[b] = -1;
+        cost = asoftmax_forward_f(B, K, C, x, w, y, 4, 0, out, delta, xc, wc, xn, wn);
+        CHECK(cost == 0, "all rows unlabeled: cost %g", cost);
+    }
+}
+
+/* ---- 4. the Darknet adapter in a parsed network ---- */
+
+static const char *net_cfg =
+    "[net]\nbatch=3\nsubdivisions=1\ninputs=7\nlearning_rate=0.1\nmomentum=0.9\ndecay=0.0005\n"
+    "max_batches=100\n\n"
+    "[connected]\noutput=6\nactivation=linear\n\n"
+    "[asoftmax]\noutput=13\nmargin=3\nlambda_base=1000\nlambda_gamma=0.12\nlambda_power=1\n"
+    "lambda_min=5\n";
+
+static network *load_net(const char *dir, const char *weights)
+{
+    char path[512];
+    FILE *f;
+    network *net;
+    snprintf(path, sizeof(path), "%s/net.cfg", dir);
+    f = fopen(path, "w");
+    fputs(net_cfg, f);
+    fclose(f);
+    net = parse_network_cfg(path);
+    if (weights) load_weights(net, (char *)weights);
+    return net;
+}
+
+static void fill_batch(network *net, unsigned seed)
+{
+    int i, b;
+    rng_state = 0x1234567ULL + seed;
+    for (i = 0; i < net->inputs * net->batch; ++i) net->input[i] = (float)nrand();
+    memset(net->truth, 0, sizeof(float) * net->truths * net->batch);
+    for (b = 0; b < net->batch; ++b) net->truth[b * net->truths + (int)(urand() * 13)] = 1;
+}
+
+static void test_adapter(const char *dir)
+{
+    network *net = load_net(dir, NULL);
+    layer *fc = &net->layers[0], *l = &net->layers[1];
+    int B = net->batch, K = l->inputs, C = l->outputs, i;
+    float *out = falloc((size_t)B * C), *delta = falloc((size_t)B * C), *xc = falloc(B),
+          *wc = falloc(C), *xn = falloc(B), *wn = falloc(C), *dx = falloc((size_t)B * K),
+          *dw = falloc((size_t)C * K), *w0 = falloc((size_t)C * K), *u0 = falloc((size_t)C * K);
+    int labels[3];
+    float cost;
+    double e = 0;
+    char wpath[512];
+
+    CHECK(l->type == ASOFTMAX && net->n == 2 && K == 6 && C == 13, "parsed network shape");
+    CHECK(strcmp(get_layer_string(l->type), "asoftmax") == 0, "get_layer_string");
+    CHECK(l->asoftmax->p.margin == 3 && l->asoftmax->p.lambda_min == 5.f, "parsed options");
+    CHECK(net->truths == 13, "net->truths = %d", net->truths);
+
+    /* training forward + backward through the network equals the pure functions */
+    fill_batch(net, 1);
+    *net->seen = (size_t)1659 * B; /* t = get_current_batch = 1659 -> lambda = 5 */
+    net->train = 1;
+    forward_network(net);
+    CHECK(l->asoftmax->lambda == 5.f, "lambda at t=1659 is %g", l->asoftmax->lambda);
+    asoftmax_labels_from_truth(B, C, net->truth, labels);
+    cost = asoftmax_forward_f(B, K, C, fc->output, l->weights, labels, 3, 5.f, out, delta, xc,
+                              wc, xn, wn);
+    CHECK(cost == l->cost[0] && memcmp(out, l->output, sizeof(float) * B * C) == 0,
+          "network forward differs from asoftmax_forward_f");
+    memcpy(u0, l->weight_updates, sizeof(float) * C * K);
+    backward_network(net);
+    asoftmax_backward_f(B, K, C, fc->output, l->weights, delta, xc, wc, dx, dw);
+    for (i = 0; i < B * K; ++i) e = fmax(e, fabs(dx[i] - fc->delta[i]));
+    for (i = 0; i < C * K; ++i) e = fmax(e, fabs(u0[i] + dw[i] - l->weight_updates[i]));
+    CHECK(e == 0, "network backward differs from asoftmax_backward_f by %g", e);
+
+    /* update: SGD with momentum and decay as the connected layer */
+    {
+        update_args a = {0};
+        float lr = 0.1f, mom = 0.9f, dec = 0.0005f;
+        a.batch = B; a.learning_rate = lr; a.momentum = mom; a.decay = dec;
+        memcpy(w0, l->weights, sizeof(float) * C * K);
+        memcpy(u0, l->weight_updates, sizeof(float) * C * K);
+        update_asoftmax_layer(*l, a);
+        e = 0;
+        for (i = 0; i < C * K; ++i) {
+            float u = u0[i] + (-dec * B) * w0[i];
+            float wn1 = w0[i] + (lr / B) * u;
+            e = fmax(e, fabs(wn1 - l->weights[i]) + fabs(mom * u - l->weight_updates[i]));
+        }
+        CHECK(e < 1e-6, "update rule differs by %g", e);
+    }
+
+    /* inference: softmax of the plain logits */
+    {
+        float *pred = network_predict(net, net->input);
+        problem p = {B, K, C, 3, 0, dalloc((size_t)B * K), dalloc((size_t)C * K), NULL};
+        double *ref = dalloc((size_t)B * C), cref;
+        (void)pred;
+        for (i = 0; i < B * K; ++i) p.x[i] = fc->output[i];
+        for (i = 0; i < C * K; ++i) p.w[i] = l->weights[i];
+        modified_softmax(&p, &cref, ref);
+        e = 0;
+        for (i = 0; i < B * C; ++i) e = fmax(e, fabs(l->output[i] - ref[i]));
+        CHECK(e < 1e-5, "network_predict output differs from softmax(z) by %g", e);
+        free(ref);
+        free(p.x); free(p.w);
+    }
+
+    /* weights: save/load bit-exact, seen (and so lambda) continues */
+    snprintf(wpath, sizeof(wpath), "%s/net.weights", dir);
+    *net->seen = (size_t)700 * B;
+    save_weights(net, wpath);
+    {
+        network *net2 = load_net(dir, wpath);
+        layer *l2 = &net2->layers[1];
+        float c1, c2;
+        CHECK(memcmp(l2->weights, l->weights, sizeof(float) * C * K) == 0,
+              "weights differ after save/load");
+        CHECK(memcmp(net2->layers[0].weights, fc->weights, sizeof(float) * K * 7) == 0,
+              "the previous layer's weights differ after save/load");
+        CHECK(get_current_batch(net2) == 700, "resumed at batch %zu, not 700", get_current_batch(net2));
+        /* one identical training step on both: same lambda, same loss, same weights */
+        fill_batch(net, 2);
+        memcpy(net2->input, net->input, sizeof(float) * net->inputs * B);
+        memcpy(net2->truth, net->truth, sizeof(float) * net->truths * B);
+        memset(l->weight_updates, 0, sizeof(float) * C * K);
+        memset(fc->weight_updates, 0, sizeof(float) * K * 7);
+        memset(fc->bias_updates, 0, sizeof(float) * K);
+        c1 = train_network_datum(net);
+        c2 = train_network_datum(net2);
+        CHECK(l->asoftmax->lambda == l2->asoftmax->lambda &&
+              l->asoftmax->lambda == asoftmax_lambda(&l->asoftmax->p, 701),
+              "lambda after resume %g vs %g", l2->asoftmax->lambda, l->asoftmax->lambda);
+        CHECK(c1 == c2 && memcmp(l2->weights, l->weights, sizeof(float) * C * K) == 0,
+              "a training step after resume differs: loss %g vs %g", c1, c2);
+        free_network(net2);
+    }
+    free(out); free(delta); free(xc); free(wc); free(xn); free(wn); free(dx); free(dw);
+    free(w0); free(u0);
+    free_network(net);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "/tmp";
+    test_gradcheck();
+    test_float_vs_double();
+    test_forward();
+    test_adapter(dir);
+    printf("%d passed, %d failed\n", n_pass, n_fail);
+    return n_fail ? 1 : 0;
+}
