@@ -253,10 +253,10 @@ void load_asoftmax_weights(layer l, FILE *fp)
     const size_t n = (size_t)l.inputs * l.outputs;
     size_t got = fread(l.weights, sizeof(float), n, fp);
     if (got == 0) {
-        fprintf(stderr, "[asoftmax] weights file has no weights for this layer: "
+        fprintf(stderr, "\n[asoftmax] weights file has no weights for this layer: "
                         "keeping the initial weights\n");
     } else if (got != n) {
-        fprintf(stderr, "[asoftmax] weights file is truncated: read %zu of %zu weights\n", got,
+        fprintf(stderr, "\n[asoftmax] weights file is truncated: read %zu of %zu weights\n", got,
                 n);
         exit(EXIT_FAILURE);
     }
