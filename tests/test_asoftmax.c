@@ -531,6 +531,7 @@ static void test_adapter(const char *dir)
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "/tmp";
+    setvbuf(stdout, NULL, _IOLBF, 0); /* keep every line if a sanitizer ends the process */
     test_gradcheck();
     test_float_vs_double();
     test_forward();
