@@ -28,6 +28,7 @@ endif
 # the test build: Darknet's flags minus -Ofast (it makes isnan() always false)
 ifeq ($(SANITIZE),1)
 TEST_DIR  := $(BUILD)/darknet-sanitize
+TEST_BIN  := $(BUILD)/tests-sanitize
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 TEST_ARGS := OPENMP=0 "OPTS=-O1 -g $(SAN_FLAGS)" "LDFLAGS=-lm -pthread $(SAN_FLAGS)"
 TEST_OMP  :=
@@ -36,6 +37,7 @@ export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppression
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 else
 TEST_DIR  := $(BUILD)/darknet-test
+TEST_BIN  := $(BUILD)/tests
 SAN_FLAGS :=
 TEST_ARGS := OPENMP=1 "OPTS=-O2 -g"
 TEST_OMP  := -fopenmp
@@ -60,10 +62,10 @@ deps:
 
 test: deps
 	scripts/build-darknet.sh $(TEST_DIR) $(TEST_ARGS)
-	@mkdir -p $(BUILD)/tests
-	$(CC) $(TEST_CFLAGS) tests/test_asoftmax.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(BUILD)/tests/test_asoftmax
-	$(CC) $(TEST_CFLAGS) tools/fmnist2darknet.c $(TEST_DIR)/libdarknet.a -lz $(TEST_LIBS) -o $(BUILD)/tests/fmnist2darknet
-	tests/run-tests.sh $(TEST_DIR)/darknet $(BUILD)/tests
+	@mkdir -p $(TEST_BIN)
+	$(CC) $(TEST_CFLAGS) tests/test_asoftmax.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_asoftmax
+	$(CC) $(TEST_CFLAGS) tools/fmnist2darknet.c $(TEST_DIR)/libdarknet.a -lz $(TEST_LIBS) -o $(TEST_BIN)/fmnist2darknet
+	tests/run-tests.sh $(TEST_DIR)/darknet $(TEST_BIN)
 
 demo: deps darknet
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src \
@@ -72,4 +74,4 @@ demo: deps darknet
 
 clean:
 	rm -rf $(BUILD)/darknet $(BUILD)/darknet-test $(BUILD)/darknet-sanitize $(BUILD)/darknet-src \
-	    $(BUILD)/tests $(BUILD)/demo $(BUILD)/fmnist2darknet
+	    $(BUILD)/tests $(BUILD)/tests-sanitize $(BUILD)/demo $(BUILD)/fmnist2darknet
