@@ -68,14 +68,8 @@ ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, cons
         /* logits: f_j = z_j = w^_j . x; the target gets the margin blend */
         for (j = 0; j < C; ++j) row[j] = (ASM_REAL)(row[j] / wnorm[j]);
         if (y >= 0) {
-            double c, psi, dpsi;
             zy = row[y];
-            c = zy / r;
-            c = c > 1 ? 1 : (c < -1 ? -1 : c);
-            psi = asoftmax_psi(m, c, &dpsi);
-            row[y] = (ASM_REAL)((lambda * zy + r * psi) / (1 + lambda));
-            a = (lambda + dpsi) / (1 + lambda);
-            bcoef = (psi - c * dpsi) / (1 + lambda);
+            row[y] = (ASM_REAL)asoftmax_target_logit(m, lambda, zy, r, &a, &bcoef);
         }
 
         /* stable softmax: p_j = exp(f_j - max) / sum; loss = log(sum) + max - f_y */
@@ -87,17 +81,13 @@ ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, cons
         for (j = 0; j < C; ++j) {
             double p = exp(row[j] - fmax) / sum;
             if (drow) {
-                /* g = p - onehot(y); G' = g with the target entry scaled by a;
-                 * delta = -G' / ||w_j|| (the chain rule through w^_j = w_j / ||w_j||) */
-                double g = (y >= 0) ? p - (j == y) : 0;
-                double gp = (j == y) ? a * g : g;
-                double z = (j == y) ? zy : row[j];
-                drow[j] = (ASM_REAL)(-gp / wnorm[j]);
+                double gz, z = (j == y) ? zy : row[j];
+                drow[j] = (ASM_REAL)asoftmax_grad_entry(y >= 0, j == y, p, z, wnorm[j], a, &gz);
                 /* wcoef_j = (w^_j . dL/dw^_j) / ||w_j||^2 = sum_b G'_bj z_bj / ||w_j||^2: the
                  * projection that keeps the w-gradient orthogonal to w_j */
-                if (wcoef) wcoef[j] += (ASM_REAL)(gp * z);
+                if (wcoef) wcoef[j] += (ASM_REAL)gz;
                 /* xcoef_b = -g_y b / r: the part of dL/dx_b along x_b from ||x_b|| psi(c) */
-                if (xcoef && j == y) xcoef[b] = (ASM_REAL)(-g * bcoef / r);
+                if (xcoef && j == y) xcoef[b] = (ASM_REAL)(-(p - 1) * bcoef / r);
             }
             row[j] = (ASM_REAL)p;
         }

@@ -78,4 +78,35 @@ ASOFTMAX_HD static inline double asoftmax_psi(int m, double c, double *dpsi)
     return sign * t1 - 2.0 * k;
 }
 
+/* The target's margin logit and its gradient coefficients (math note, sections 2 and 4),
+ * from z_y = w^_y . x and r = ||x|| (> 0):
+ *   c   = clamp(z_y / r, -1, 1)
+ *   f_y = (lambda z_y + r psi(c)) / (1 + lambda)
+ *   *a  = (lambda + psi'(c)) / (1 + lambda)      scales g_y in G'
+ *   *b  = (psi(c) - c psi'(c)) / (1 + lambda)    dL/dx gets g_y b x / r */
+ASOFTMAX_HD static inline double asoftmax_target_logit(int m, double lambda, double zy, double r,
+                                                       double *a, double *b)
+{
+    double c = zy / r, psi, dpsi;
+    c = c > 1 ? 1 : (c < -1 ? -1 : c);
+    psi = asoftmax_psi(m, c, &dpsi);
+    *a = (lambda + dpsi) / (1 + lambda);
+    *b = (psi - c * dpsi) / (1 + lambda);
+    return (lambda * zy + r * psi) / (1 + lambda);
+}
+
+/* The backward state of one (sample, class) entry: probability p = softmax(f)_j, plain logit
+ * z = w^_j . x, wn = ||w_j||, is_target = (j == y), a from asoftmax_target_logit.
+ *   G'_j = (p - [j == y]) * (j == y ? a : 1)     (zero when the sample has no label)
+ * Returns delta_j = -G'_j / wn (Darknet's negative gradient w.r.t. x . w_j);
+ * *gz = G'_j z, whose sum over the batch gives the weight-normalization term. */
+ASOFTMAX_HD static inline double asoftmax_grad_entry(int labeled, int is_target, double p,
+                                                     double z, double wn, double a, double *gz)
+{
+    double g = labeled ? p - is_target : 0;
+    double gp = is_target ? a * g : g;
+    *gz = gp * z;
+    return -gp / wn;
+}
+
 #endif
