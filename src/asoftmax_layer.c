@@ -16,9 +16,7 @@
 #include "option_list.h"
 #include "utils.h"
 
-#ifdef GPU
-#error "[asoftmax] has no GPU path yet: build with GPU=0"
-#endif
+#include "cuda.h"
 
 /* A plain reference GEMM in double with Darknet's gemm() signature (row-major,
  * C = ALPHA op(A) op(B) + BETA C); used only by the double instantiation. */
@@ -114,6 +112,25 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
     l.forward = forward_asoftmax_layer;
     l.backward = backward_asoftmax_layer;
     l.update = update_asoftmax_layer;
+#ifdef GPU
+    if (gpu_index >= 0) {
+        l.forward_gpu = forward_asoftmax_layer_gpu;
+        l.backward_gpu = backward_asoftmax_layer_gpu;
+        l.update_gpu = update_asoftmax_layer_gpu;
+        l.output_gpu = cuda_make_array(l.output, (size_t)batch * outputs);
+        l.delta_gpu = cuda_make_array(l.delta, (size_t)batch * outputs);
+        l.weights_gpu = cuda_make_array(l.weights, nw);
+        l.weight_updates_gpu = cuda_make_array(l.weight_updates, nw);
+        s->labels_gpu = cuda_make_int_array(s->labels, (size_t)batch);
+        s->xcoef_gpu = cuda_make_array(s->xcoef, (size_t)batch);
+        s->xnorm_gpu = cuda_make_array(s->xnorm, (size_t)batch);
+        s->wcoef_gpu = cuda_make_array(s->wcoef, (size_t)outputs);
+        s->wnorm_gpu = cuda_make_array(s->wnorm, (size_t)outputs);
+        s->gz_gpu = cuda_make_array(NULL, (size_t)batch * outputs);
+        s->rowcost_gpu = cuda_make_array(NULL, (size_t)batch);
+        s->rowcost = asoftmax_calloc((size_t)batch, sizeof(float));
+    }
+#endif
 
     fprintf(stderr, "asoftmax             %4d  ->  %4d   m=%d lambda=max(%g, %g*(1+%g*t)^-%g)\n",
             inputs, outputs, p.margin, p.lambda_min, p.lambda_base, p.lambda_gamma,
@@ -124,6 +141,16 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
 void free_asoftmax_state(struct asoftmax_state *s)
 {
     if (!s) return;
+#ifdef GPU
+    if (s->labels_gpu) cudaFree(s->labels_gpu);
+    if (s->xcoef_gpu) cuda_free(s->xcoef_gpu);
+    if (s->xnorm_gpu) cuda_free(s->xnorm_gpu);
+    if (s->wcoef_gpu) cuda_free(s->wcoef_gpu);
+    if (s->wnorm_gpu) cuda_free(s->wnorm_gpu);
+    if (s->gz_gpu) cuda_free(s->gz_gpu);
+    if (s->rowcost_gpu) cuda_free(s->rowcost_gpu);
+    free(s->rowcost);
+#endif
     free(s->labels);
     free(s->xcoef);
     free(s->xnorm);
@@ -240,6 +267,9 @@ layer parse_asoftmax(list *options, int batch, int inputs, int index, int is_las
 void save_asoftmax_weights(layer l, FILE *fp)
 {
     const size_t n = (size_t)l.inputs * l.outputs;
+#ifdef GPU
+    if (l.weights_gpu) pull_asoftmax_layer(l);
+#endif
     if (fwrite(l.weights, sizeof(float), n, fp) != n) {
         fprintf(stderr, "[asoftmax] could not write %zu weights\n", n);
         exit(EXIT_FAILURE);
@@ -260,4 +290,7 @@ void load_asoftmax_weights(layer l, FILE *fp)
                 n);
         exit(EXIT_FAILURE);
     }
+#ifdef GPU
+    if (l.weights_gpu) push_asoftmax_layer(l);
+#endif
 }

@@ -26,6 +26,17 @@ struct asoftmax_state {
     float *wcoef;   /* (C) */
     float *xnorm;   /* (B) ||x_b|| */
     float *wnorm;   /* (C) ||w_j|| */
+#ifdef GPU
+    /* device twins of the above, used when gpu_index >= 0 (src/asoftmax_kernels.cu) */
+    int *labels_gpu;    /* (B) */
+    float *xcoef_gpu;   /* (B) */
+    float *wcoef_gpu;   /* (C) */
+    float *xnorm_gpu;   /* (B) */
+    float *wnorm_gpu;   /* (C) */
+    float *gz_gpu;      /* (B,C) G'.z, summed per class into wcoef */
+    float *rowcost_gpu; /* (B) cross-entropy of each sample */
+    float *rowcost;     /* (B) host copy, summed in double in sample order */
+#endif
 };
 
 /* ---- pure functions: shapes and contracts in asoftmax_generic.h ---- */
@@ -51,6 +62,13 @@ void forward_asoftmax_layer(layer l, network net);
 void backward_asoftmax_layer(layer l, network net);
 void update_asoftmax_layer(layer l, update_args a);
 void free_asoftmax_state(struct asoftmax_state *s);
+#ifdef GPU
+void forward_asoftmax_layer_gpu(layer l, network net);
+void backward_asoftmax_layer_gpu(layer l, network net);
+void update_asoftmax_layer_gpu(layer l, update_args a);
+void push_asoftmax_layer(layer l);
+void pull_asoftmax_layer(layer l);
+#endif
 
 /* Parses an [asoftmax] section (the layer with index `index`); any invalid value prints one
  * message naming the layer, key and value, and exits with status 1. */

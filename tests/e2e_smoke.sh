@@ -20,6 +20,7 @@
 # e.g.
 #   tests/e2e_smoke.sh build/darknet/darknet build/fmnist2darknet build/e2e
 # Needs Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist), or set FMNIST_DIR.
+# E2E_TRAIN_ARGS adds arguments to the train command (e.g. "-gpus 0,0" on a GPU build).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -120,7 +121,7 @@ TRAIN_ERR=$DATA/train.err
 echo "e2e: darknet classifier train fmnist.data smoke.cfg (logs: $TRAIN_LOG, $TRAIN_ERR)"
 start=$(date +%s)
 train_rc=0
-run_darknet 600 "$DARKNET" classifier train fmnist.data smoke.cfg > "$TRAIN_LOG" 2> "$TRAIN_ERR" \
+run_darknet 600 "$DARKNET" classifier train fmnist.data smoke.cfg ${E2E_TRAIN_ARGS:-} > "$TRAIN_LOG" 2> "$TRAIN_ERR" \
     || train_rc=$?
 echo "e2e: training took $(( $(date +%s) - start )) s"
 

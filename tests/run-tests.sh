@@ -2,21 +2,23 @@
 # run-tests.sh DARKNET TESTDIR — run every test suite of the project (called by `make test`).
 #   TESTDIR holds the built test programs (test_asoftmax, fmnist2darknet) and scratch space.
 # Each suite prints its own `N passed, N failed` line; a suite that dies without one counts
-# as one failure. Ends with the total `N passed, N failed`; exit status 1 on any failure.
+# as one failure; `N skipped` (tests that need hardware that is absent) is counted apart,
+# never as passed. Ends with the total `N passed, N failed, N skipped`; exit status 1 on
+# any failure.
 set -uo pipefail
 
 DARKNET=${1:?usage: run-tests.sh DARKNET TESTDIR}
 DIR=${2:?usage: run-tests.sh DARKNET TESTDIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
-total_pass=0 total_fail=0
+total_pass=0 total_fail=0 total_skip=0
 
 suite() { # suite NAME COMMAND...
-    local name=$1 log="$DIR/$1.log" line p f start=$SECONDS
+    local name=$1 log="$DIR/$1.log" line p f sk start=$SECONDS
     shift
     echo "== $name"
     "$@" > "$log" 2>&1
     local rc=$?
-    grep -E '^(PASS|FAIL|gradcheck|float vs|e2e|bad input)' "$log" | grep -v '^PASS' | head -40
+    grep -E '^(PASS|FAIL|SKIPPED|gradcheck|float vs|gpu vs|e2e|bad input)' "$log" | grep -v '^PASS' | head -40
     line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
     if [ -z "$line" ]; then
         echo "   $name died without a summary (exit $rc); last lines of $log:"; tail -15 "$log"
@@ -24,13 +26,21 @@ suite() { # suite NAME COMMAND...
     fi
     p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
     [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1   # a non-zero exit is a failure even if uncounted
-    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
-    echo "   $name: $p passed, $f failed ($((SECONDS - start)) s)"
+    sk=$(grep -oE '[0-9]+ skipped' "$log" | tail -1 | cut -d' ' -f1)
+    sk=${sk:-0}
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + sk))
+    echo "   $name: $p passed, $f failed, $sk skipped ($((SECONDS - start)) s)"
 }
 
 suite unit      "$DIR/test_asoftmax" "$DIR"
 suite bad_input "$HERE/bad_input.sh" "$DARKNET" "$DIR/bad_input"
 suite e2e       "$HERE/e2e_smoke.sh" "$DARKNET" "$DIR/fmnist2darknet" "$DIR/e2e"
 
-echo "$total_pass passed, $total_fail failed"
+if [ -x "$DIR/test_asoftmax_gpu" ]; then
+    suite gpu "$DIR/test_asoftmax_gpu"
+else
+    echo "== gpu"; echo "   gpu: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 1))
+fi
+
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# gpu-check.sh — `make gpu-check`: on a machine with an NVIDIA GPU and the CUDA toolkit,
+# build the GPU variant of Darknet + [asoftmax], run the GPU-vs-CPU tests, and train the
+# Fashion-MNIST [asoftmax] smoke cfg with `darknet classifier train` on the GPU, once with
+# one replica and once with `-gpus 0,0` (two replicas on one device: the multi-GPU weight
+# sync path). Aims at under 8 minutes; prints a closing `N passed, N failed` line.
+#   GPU_ARCH   nvcc -gencode flags (default: only the local GPU's, for a fast build)
+#   FMNIST_DIR the Fashion-MNIST idx .gz files (default: Debian's dataset-fashion-mnist)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/build/gpu-check
+mkdir -p "$OUT"
+cd "$ROOT" || exit 1
+start=$SECONDS
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "PASS: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+arch=${GPU_ARCH:-}
+if [ -z "$arch" ] && command -v nvidia-smi >/dev/null; then
+    cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '. ')
+    [ -n "$cc" ] && arch="-gencode arch=compute_$cc,code=sm_$cc"
+fi
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
+echo "gpu-check: building (ARCH=${arch:-Darknet default})"
+if ! make --no-print-directory gpu-build TEST_BIN="$OUT" ${arch:+ARCH="$arch"} > "$OUT/build.log" 2>&1; then
+    tail -30 "$OUT/build.log"; echo "gpu-check: build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+ok "GPU build (GPU=1 CUDNN=1 and CUDNN=0) in $((SECONDS - start)) s"
+
+"$OUT/test_asoftmax_gpu" > "$OUT/gpu-tests.log" 2>&1
+rc=$?
+grep -E '^(FAIL|SKIPPED|gpu vs)' "$OUT/gpu-tests.log"
+if [ $rc -eq 0 ] && grep -q ' 0 failed, 0 skipped' "$OUT/gpu-tests.log"; then
+    ok "GPU vs CPU: $(grep -oE '[0-9]+ passed, [0-9]+ failed' "$OUT/gpu-tests.log")"
+else
+    bad "GPU vs CPU tests (exit $rc; log $OUT/gpu-tests.log)"
+fi
+
+GPU_DIR=$ROOT/build/darknet-gpu
+gcc -std=gnu11 -O2 -DGPU -DCUDNN -I/usr/local/cuda/include -I"$GPU_DIR/include" -I"$GPU_DIR/src" \
+    tools/fmnist2darknet.c "$GPU_DIR/libdarknet.a" -L/usr/local/cuda/lib64 -lcuda -lcudart \
+    -lcublas -lcurand -lcudnn -lstdc++ -lz -lm -pthread -o "$OUT/fmnist2darknet" || bad "converter build"
+for gpus in 0 0,0; do
+    t0=$SECONDS
+    if E2E_TRAIN_ARGS="-gpus $gpus" tests/e2e_smoke.sh "$GPU_DIR/darknet" "$OUT/fmnist2darknet" \
+        "$OUT/e2e-gpus-$gpus" > "$OUT/e2e-gpus-$gpus.log" 2>&1; then
+        ok "classifier train -gpus $gpus: $(grep -E 'loss fell' "$OUT/e2e-gpus-$gpus.log" | sed 's/^PASS: //') ($((SECONDS - t0)) s)"
+    else
+        grep -E '^FAIL' "$OUT/e2e-gpus-$gpus.log"
+        bad "classifier train -gpus $gpus (log $OUT/e2e-gpus-$gpus.log)"
+    fi
+done
+
+echo "gpu-check: $((SECONDS - start)) s"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,225 @@
+/*
+ * asoftmax_kernels.cu — the [asoftmax] layer on the GPU, with exactly the CPU semantics of
+ * asoftmax_forward_f / asoftmax_backward_f (src/asoftmax_generic.h); the per-element
+ * formulas come from src/asoftmax_math.h, shared with the CPU code.
+ *
+ * The three products X.W^T, delta.W and delta^T.X go through cuBLAS (Darknet's gemm_gpu);
+ * everything else is O(B.K + C.K + B.C) work in the kernels below. Built by Darknet's
+ * Makefile when GPU=1; tested against the CPU by tests/test_asoftmax_gpu.c (`make gpu-check`).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+/* the CUDA headers darknet.h includes, first, so that they are not seen inside extern "C" */
+#include "cublas_v2.h"
+#include "cuda_runtime.h"
+#include "curand.h"
+#ifdef CUDNN
+#include "cudnn.h"
+#endif
+
+extern "C" {
+#include "asoftmax_layer.h"
+#include "blas.h"
+#include "cuda.h"
+#include "gemm.h"
+}
+
+#define ASM_THREADS 256 /* threads per block of the row kernels (a power of two) */
+
+static void asoftmax_cuda_check(cudaError_t e, const char *what, const char *file, int line)
+{
+    if (e != cudaSuccess) {
+        fprintf(stderr, "[asoftmax] CUDA error at %s:%d: %s: %s\n", file, line, what,
+                cudaGetErrorString(e));
+        exit(EXIT_FAILURE);
+    }
+}
+#define ASM_CUDA(call) asoftmax_cuda_check((call), #call, __FILE__, __LINE__)
+#define ASM_LAUNCHED(name) asoftmax_cuda_check(cudaGetLastError(), name, __FILE__, __LINE__)
+
+static unsigned asoftmax_blocks(size_t n)
+{
+    return (unsigned)((n + ASM_THREADS - 1) / ASM_THREADS);
+}
+
+/* Block-wide reductions over ASM_THREADS threads; every thread gets the result. */
+__device__ static double block_sum(double v, double *sh)
+{
+    int s;
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (s = ASM_THREADS / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
+        __syncthreads();
+    }
+    v = sh[0];
+    __syncthreads();
+    return v;
+}
+
+__device__ static double block_max(double v, double *sh)
+{
+    int s;
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (s = ASM_THREADS / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) sh[threadIdx.x] = fmax(sh[threadIdx.x], sh[threadIdx.x + s]);
+        __syncthreads();
+    }
+    v = sh[0];
+    __syncthreads();
+    return v;
+}
+
+/* norms (n) of the rows of a (n,k), in double, floored at ASOFTMAX_NORM_EPS; one block a row */
+__global__ static void row_norms_kernel(int n, int k, const float *a, float *norms)
+{
+    __shared__ double sh[ASM_THREADS];
+    const float *v = a + (size_t)blockIdx.x * k;
+    double s = 0;
+    int i;
+    for (i = threadIdx.x; i < k; i += ASM_THREADS) s += (double)v[i] * v[i];
+    s = sqrt(block_sum(s, sh));
+    if (threadIdx.x == 0) norms[blockIdx.x] = (float)(s > ASOFTMAX_NORM_EPS ? s : ASOFTMAX_NORM_EPS);
+}
+
+/*
+ * One block per sample b. In: out (B,C) = x.w^T (raw products), xnorm (B), wnorm (C),
+ * labels (B) or NULL (inference). Out: out = probabilities; where delta != NULL also
+ * delta (B,C), gz (B,C) = G'.z (summed by wcoef_kernel), xcoef (B); rowcost (B).
+ * The same steps, in the same float/double precision, as asoftmax_forward_f.
+ */
+__global__ static void rows_kernel(int C, const int *labels, int m, float lambda, float *out,
+                                   float *delta, float *gz, float *xcoef, float *rowcost,
+                                   const float *xnorm, const float *wnorm)
+{
+    __shared__ double sh[ASM_THREADS];
+    __shared__ double s_zy, s_a, s_b;
+    const int b = blockIdx.x;
+    const int y = labels ? labels[b] : -1;
+    const double r = xnorm[b];
+    float *row = out + (size_t)b * C;
+    double fmx = -INFINITY, sum = 0;
+    int j;
+
+    for (j = threadIdx.x; j < C; j += ASM_THREADS) row[j] = (float)(row[j] / wnorm[j]);
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        s_zy = 0; s_a = 1; s_b = 0;
+        if (y >= 0) {
+            double a, bc;
+            s_zy = row[y];
+            row[y] = (float)asoftmax_target_logit(m, lambda, s_zy, r, &a, &bc);
+            s_a = a; s_b = bc;
+        }
+    }
+    __syncthreads();
+
+    for (j = threadIdx.x; j < C; j += ASM_THREADS) fmx = fmx > row[j] ? fmx : row[j];
+    fmx = block_max(fmx, sh);
+    for (j = threadIdx.x; j < C; j += ASM_THREADS) sum += exp(row[j] - fmx);
+    sum = block_sum(sum, sh);
+    if (threadIdx.x == 0) rowcost[b] = (float)(y >= 0 ? log(sum) + fmx - row[y] : 0);
+    __syncthreads(); /* row[y] is read above before it is overwritten below */
+
+    for (j = threadIdx.x; j < C; j += ASM_THREADS) {
+        double p = exp(row[j] - fmx) / sum;
+        if (delta) {
+            double g, z = (j == y) ? s_zy : row[j];
+            delta[(size_t)b * C + j] = (float)asoftmax_grad_entry(y >= 0, j == y, p, z, wnorm[j], s_a, &g);
+            gz[(size_t)b * C + j] = (float)g;
+            if (j == y) xcoef[b] = (float)(-(p - 1) * s_b / r);
+        }
+        row[j] = (float)p;
+    }
+    if (delta && y < 0 && threadIdx.x == 0) xcoef[b] = 0;
+}
+
+/* wcoef (C): sum_b gz_bj / ||w_j||^2, one thread per class (coalesced over j) */
+__global__ static void wcoef_kernel(int B, int C, const float *gz, const float *wnorm, float *wcoef)
+{
+    const int j = blockIdx.x * blockDim.x + threadIdx.x;
+    double s = 0;
+    int b;
+    if (j >= C) return;
+    for (b = 0; b < B; ++b) s += gz[(size_t)b * C + j];
+    wcoef[j] = (float)(s / ((double)wnorm[j] * wnorm[j]));
+}
+
+/* y (n,k) += coef_i * x (n,k) row by row */
+__global__ static void add_scaled_rows_kernel(size_t nk, int k, const float *coef, const float *x,
+                                              float *y)
+{
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < nk) y[i] += coef[i / k] * x[i];
+}
+
+extern "C" void push_asoftmax_layer(layer l)
+{
+    cuda_push_array(l.weights_gpu, l.weights, (size_t)l.inputs * l.outputs);
+    cuda_push_array(l.weight_updates_gpu, l.weight_updates, (size_t)l.inputs * l.outputs);
+}
+
+extern "C" void pull_asoftmax_layer(layer l)
+{
+    cuda_pull_array(l.weights_gpu, l.weights, (size_t)l.inputs * l.outputs);
+    cuda_pull_array(l.weight_updates_gpu, l.weight_updates, (size_t)l.inputs * l.outputs);
+}
+
+extern "C" void forward_asoftmax_layer_gpu(layer l, network net)
+{
+    struct asoftmax_state *s = l.asoftmax;
+    const int B = l.batch, K = l.inputs, C = l.outputs;
+    const int train = net.train && net.truth;
+    int b;
+    if (train) {
+        /* labels from the host copy of the truth, exactly as the CPU path */
+        asoftmax_labels_from_truth(B, C, net.truth, s->labels);
+        s->lambda = asoftmax_lambda(&s->p, get_current_batch(&net));
+        ASM_CUDA(cudaMemcpy(s->labels_gpu, s->labels, sizeof(int) * B, cudaMemcpyHostToDevice));
+    }
+    row_norms_kernel<<<C, ASM_THREADS>>>(C, K, l.weights_gpu, s->wnorm_gpu);
+    ASM_LAUNCHED("row_norms_kernel (weights)");
+    row_norms_kernel<<<B, ASM_THREADS>>>(B, K, net.input_gpu, s->xnorm_gpu);
+    ASM_LAUNCHED("row_norms_kernel (input)");
+    gemm_gpu(0, 1, B, C, K, 1, net.input_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
+    rows_kernel<<<B, ASM_THREADS>>>(C, train ? s->labels_gpu : NULL, s->p.margin, s->lambda,
+                                    l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu,
+                                    s->rowcost_gpu, s->xnorm_gpu, s->wnorm_gpu);
+    ASM_LAUNCHED("rows_kernel");
+    wcoef_kernel<<<asoftmax_blocks(C), ASM_THREADS>>>(B, C, s->gz_gpu, s->wnorm_gpu, s->wcoef_gpu);
+    ASM_LAUNCHED("wcoef_kernel");
+    if (train) {
+        double cost = 0;
+        ASM_CUDA(cudaMemcpy(s->rowcost, s->rowcost_gpu, sizeof(float) * B, cudaMemcpyDeviceToHost));
+        for (b = 0; b < B; ++b) cost += s->rowcost[b];
+        l.cost[0] = (float)cost;
+    }
+}
+
+extern "C" void backward_asoftmax_layer_gpu(layer l, network net)
+{
+    struct asoftmax_state *s = l.asoftmax;
+    const int B = l.batch, K = l.inputs, C = l.outputs;
+    if (net.delta_gpu) {
+        gemm_gpu(0, 0, B, K, C, 1, l.delta_gpu, C, l.weights_gpu, K, 1, net.delta_gpu, K);
+        add_scaled_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS>>>(
+            (size_t)B * K, K, s->xcoef_gpu, net.input_gpu, net.delta_gpu);
+        ASM_LAUNCHED("add_scaled_rows_kernel (input delta)");
+    }
+    gemm_gpu(1, 0, C, K, B, 1, l.delta_gpu, C, net.input_gpu, K, 1, l.weight_updates_gpu, K);
+    add_scaled_rows_kernel<<<asoftmax_blocks((size_t)C * K), ASM_THREADS>>>(
+        (size_t)C * K, K, s->wcoef_gpu, l.weights_gpu, l.weight_updates_gpu);
+    ASM_LAUNCHED("add_scaled_rows_kernel (weight updates)");
+}
+
+/* SGD with momentum and weight decay, exactly as update_connected_layer_gpu's weight part. */
+extern "C" void update_asoftmax_layer_gpu(layer l, update_args a)
+{
+    const float learning_rate = a.learning_rate * l.learning_rate_scale;
+    const int n = l.inputs * l.outputs;
+    axpy_gpu(n, -a.decay * a.batch, l.weights_gpu, 1, l.weight_updates_gpu, 1);
+    axpy_gpu(n, learning_rate / a.batch, l.weight_updates_gpu, 1, l.weights_gpu, 1);
+    scal_gpu(n, a.momentum, l.weight_updates_gpu, 1);
+}
