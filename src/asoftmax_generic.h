@@ -36,27 +36,34 @@ static void ASM_NAME(asm_axpy)(int n, ASM_REAL alpha, const ASM_REAL *x, ASM_REA
 /*
  * Forward pass; a pure function of (x, w, labels, m, lambda).
  *   labels (B): class of each sample, -1 = no label; labels == NULL means inference.
- *   out   (B,C): softmax of the margin logits f (plain logits z where a row has no label).
+ *   out   (B,C): softmax of the margin logits f (plain logits z where a row has no label);
+ *                 need not be initialized.
  *   Where delta != NULL, also writes the state backward needs (zeros for unlabeled rows):
  *     delta (B,C) = -dL/d(x w^T)                (Darknet's negative-gradient convention)
  *     xcoef (B), wcoef (C): so that  -dL/dx_b = sum_j delta_bj w_j + xcoef_b x_b
  *                                    -dL/dw_j = sum_b delta_bj x_b + wcoef_j w_j
- *   Scratch: xnorm (B) = ||x_b||, wnorm (C) = ||w_j|| (floored at ASOFTMAX_NORM_EPS).
+ *   Scratch: xnorm (B) = ||x_b||, wnorm (C) = ||w_j|| (floored at ASOFTMAX_NORM_EPS),
+ *   xhat (B,K) = x_b / ||x_b||. The product is taken as x^ . w_j, bounded by ||w_j||, so
+ *   that features and weights near the float range (1e30) cannot overflow it.
  * Returns the cross-entropy summed over the labeled rows (0 for inference).
  */
 ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, const ASM_REAL *w,
                                     const int *labels, int m, ASM_REAL lambda, ASM_REAL *out,
                                     ASM_REAL *delta, ASM_REAL *xcoef, ASM_REAL *wcoef,
-                                    ASM_REAL *xnorm, ASM_REAL *wnorm)
+                                    ASM_REAL *xnorm, ASM_REAL *wnorm, ASM_REAL *xhat)
 {
-    int b, j;
+    int b, j, k;
+    size_t i;
     double cost = 0;
     ASM_NAME(asm_row_norms)(C, K, w, wnorm);
     ASM_NAME(asm_row_norms)(B, K, x, xnorm);
     if (wcoef) for (j = 0; j < C; ++j) wcoef[j] = 0;
 
-    /* out = x w^T: the raw products x_b . w_j, normalized per class below */
-    ASM_GEMM(0, 1, B, C, K, 1, (ASM_REAL *)x, K, (ASM_REAL *)w, K, 0, out, C);
+    /* out = x^ w^T: cos theta_bj * ||w_j||, turned into z_bj = ||x_b|| cos theta_bj below */
+    for (b = 0; b < B; ++b)
+        for (k = 0; k < K; ++k) xhat[(size_t)b * K + k] = x[(size_t)b * K + k] / xnorm[b];
+    for (i = 0; i < (size_t)B * C; ++i) out[i] = 0; /* gemm scales out by BETA = 0: NaN*0 = NaN */
+    ASM_GEMM(0, 1, B, C, K, 1, xhat, K, (ASM_REAL *)w, K, 0, out, C);
 
     for (b = 0; b < B; ++b) {
         ASM_REAL *row = out + (size_t)b * C;
@@ -66,7 +73,7 @@ ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, cons
         double zy = 0, a = 1, bcoef = 0, fmax, sum = 0;
 
         /* logits: f_j = z_j = w^_j . x; the target gets the margin blend */
-        for (j = 0; j < C; ++j) row[j] = (ASM_REAL)(row[j] / wnorm[j]);
+        for (j = 0; j < C; ++j) row[j] = (ASM_REAL)((double)row[j] / wnorm[j] * r);
         if (y >= 0) {
             zy = row[y];
             row[y] = (ASM_REAL)asoftmax_target_logit(m, lambda, zy, r, &a, &bcoef);

@@ -85,7 +85,7 @@ __global__ static void row_norms_kernel(int n, int k, const float *a, float *nor
 }
 
 /*
- * One block per sample b. In: out (B,C) = x.w^T (raw products), xnorm (B), wnorm (C),
+ * One block per sample b. In: out (B,C) = x^.w^T (cos theta * ||w_j||), xnorm (B), wnorm (C),
  * labels (B) or NULL (inference). Out: out = probabilities; where delta != NULL also
  * delta (B,C), gz (B,C) = G'.z (summed by wcoef_kernel), xcoef (B); rowcost (B).
  * The same steps, in the same float/double precision, as asoftmax_forward_f.
@@ -103,7 +103,7 @@ __global__ static void rows_kernel(int C, const int *labels, int m, float lambda
     double fmx = -INFINITY, sum = 0;
     int j;
 
-    for (j = threadIdx.x; j < C; j += ASM_THREADS) row[j] = (float)(row[j] / wnorm[j]);
+    for (j = threadIdx.x; j < C; j += ASM_THREADS) row[j] = (float)((double)row[j] / wnorm[j] * r);
     __syncthreads();
     if (threadIdx.x == 0) {
         s_zy = 0; s_a = 1; s_b = 0;
@@ -147,6 +147,14 @@ __global__ static void wcoef_kernel(int B, int C, const float *gz, const float *
     wcoef[j] = (float)(s / ((double)wnorm[j] * wnorm[j]));
 }
 
+/* y (n,k) = x (n,k) / norms_i row by row */
+__global__ static void divide_rows_kernel(size_t nk, int k, const float *norms, const float *x,
+                                          float *y)
+{
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < nk) y[i] = x[i] / norms[i / k];
+}
+
 /* y (n,k) += coef_i * x (n,k) row by row */
 __global__ static void add_scaled_rows_kernel(size_t nk, int k, const float *coef, const float *x,
                                               float *y)
@@ -183,7 +191,10 @@ extern "C" void forward_asoftmax_layer_gpu(layer l, network net)
     ASM_LAUNCHED("row_norms_kernel (weights)");
     row_norms_kernel<<<B, ASM_THREADS>>>(B, K, net.input_gpu, s->xnorm_gpu);
     ASM_LAUNCHED("row_norms_kernel (input)");
-    gemm_gpu(0, 1, B, C, K, 1, net.input_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
+    divide_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS>>>(
+        (size_t)B * K, K, s->xnorm_gpu, net.input_gpu, s->xhat_gpu);
+    ASM_LAUNCHED("divide_rows_kernel");
+    gemm_gpu(0, 1, B, C, K, 1, s->xhat_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
     rows_kernel<<<B, ASM_THREADS>>>(C, train ? s->labels_gpu : NULL, s->p.margin, s->lambda,
                                     l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu,
                                     s->rowcost_gpu, s->xnorm_gpu, s->wnorm_gpu);

@@ -107,6 +107,7 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
     s->xnorm = asoftmax_calloc((size_t)batch, sizeof(float));
     s->wcoef = asoftmax_calloc((size_t)outputs, sizeof(float));
     s->wnorm = asoftmax_calloc((size_t)outputs, sizeof(float));
+    s->xhat = asoftmax_calloc((size_t)batch * inputs, sizeof(float));
     l.asoftmax = s;
 
     l.forward = forward_asoftmax_layer;
@@ -126,6 +127,7 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
         s->xnorm_gpu = cuda_make_array(s->xnorm, (size_t)batch);
         s->wcoef_gpu = cuda_make_array(s->wcoef, (size_t)outputs);
         s->wnorm_gpu = cuda_make_array(s->wnorm, (size_t)outputs);
+        s->xhat_gpu = cuda_make_array(s->xhat, (size_t)batch * inputs);
         s->gz_gpu = cuda_make_array(NULL, (size_t)batch * outputs);
         s->rowcost_gpu = cuda_make_array(NULL, (size_t)batch);
         s->rowcost = asoftmax_calloc((size_t)batch, sizeof(float));
@@ -147,6 +149,7 @@ void free_asoftmax_state(struct asoftmax_state *s)
     if (s->xnorm_gpu) cuda_free(s->xnorm_gpu);
     if (s->wcoef_gpu) cuda_free(s->wcoef_gpu);
     if (s->wnorm_gpu) cuda_free(s->wnorm_gpu);
+    if (s->xhat_gpu) cuda_free(s->xhat_gpu);
     if (s->gz_gpu) cuda_free(s->gz_gpu);
     if (s->rowcost_gpu) cuda_free(s->rowcost_gpu);
     free(s->rowcost);
@@ -156,6 +159,7 @@ void free_asoftmax_state(struct asoftmax_state *s)
     free(s->xnorm);
     free(s->wcoef);
     free(s->wnorm);
+    free(s->xhat);
     free(s);
 }
 
@@ -173,7 +177,7 @@ void forward_asoftmax_layer(layer l, network net)
     }
     cost = asoftmax_forward_f(l.batch, l.inputs, l.outputs, net.input, l.weights,
                               train ? s->labels : NULL, s->p.margin, s->lambda, l.output,
-                              l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm);
+                              l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm, s->xhat);
     if (train) l.cost[0] = cost;
 }
 
@@ -194,36 +198,45 @@ void update_asoftmax_layer(layer l, update_args a)
     scal_cpu(n, a.momentum, l.weight_updates, 1);
 }
 
-/* ---- cfg parsing: every value validated, one clear message, exit status 1 ---- */
+/* ---- cfg parsing: every value validated, one clear message ---- */
 
-static void asoftmax_cfg_error(int index, const char *key, const char *val, const char *why)
+typedef struct {
+    int index;    /* layer index, for the message */
+    char *msg;    /* where the first error goes */
+    size_t len;
+    int failed;
+} asoftmax_cfg;
+
+static void asoftmax_cfg_error(asoftmax_cfg *c, const char *key, const char *val, const char *why)
 {
-    fprintf(stderr, "\n[asoftmax] layer %d: %s", index, key);
-    if (val) fprintf(stderr, " = '%s'", val);
-    fprintf(stderr, ": %s\n", why);
-    exit(EXIT_FAILURE);
+    if (c->failed) return;
+    c->failed = 1;
+    if (val) snprintf(c->msg, c->len, "[asoftmax] layer %d: %s = '%s': %s", c->index, key, val, why);
+    else snprintf(c->msg, c->len, "[asoftmax] layer %d: %s: %s", c->index, key, why);
 }
 
 /* Integer option in [lo, hi]; `def` when absent unless `required`. */
-static int asoftmax_opt_int(list *options, const char *key, int def, int required, long lo,
-                            long hi, int index, const char *why)
+static int asoftmax_opt_int(asoftmax_cfg *c, list *options, const char *key, int def,
+                            int required, long lo, long hi, const char *why)
 {
     char *end = NULL;
     long v;
     char *val = option_find(options, (char *)key);
     if (!val) {
-        if (required) asoftmax_cfg_error(index, key, NULL, why);
+        if (required) asoftmax_cfg_error(c, key, NULL, why);
         return def;
     }
     errno = 0;
     v = strtol(val, &end, 10);
-    if (end == val || *end != '\0' || errno == ERANGE || v < lo || v > hi)
-        asoftmax_cfg_error(index, key, val, why);
+    if (end == val || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+        asoftmax_cfg_error(c, key, val, why);
+        return def;
+    }
     return (int)v;
 }
 
 /* Finite float option >= 0. */
-static float asoftmax_opt_nonneg(list *options, const char *key, float def, int index)
+static float asoftmax_opt_nonneg(asoftmax_cfg *c, list *options, const char *key, float def)
 {
     char *end = NULL;
     double v;
@@ -231,34 +244,50 @@ static float asoftmax_opt_nonneg(list *options, const char *key, float def, int 
     if (!val) return def;
     errno = 0;
     v = strtod(val, &end);
-    if (end == val || *end != '\0' || errno == ERANGE || !isfinite(v) || v < 0 || v > FLT_MAX)
-        asoftmax_cfg_error(index, key, val, "must be a finite number >= 0");
+    if (end == val || *end != '\0' || errno == ERANGE || !isfinite(v) || v < 0 || v > FLT_MAX) {
+        asoftmax_cfg_error(c, key, val, "must be a finite number >= 0");
+        return def;
+    }
     return (float)v;
+}
+
+int asoftmax_parse_options(list *options, int inputs, int index, int is_last,
+                           asoftmax_params *p, int *outputs, char *msg, size_t msglen)
+{
+    asoftmax_cfg c = {index, msg, msglen, 0};
+    *p = asoftmax_default_params();
+    *outputs = asoftmax_opt_int(&c, options, "output", 0, 1, 2, 1 << 24,
+                                "required: the number of classes, an integer >= 2");
+    p->margin = asoftmax_opt_int(&c, options, "margin", p->margin, 0, 1, ASOFTMAX_MAX_MARGIN,
+                                 "must be an integer m with 1 <= m <= 64 (m=1: modified softmax)");
+    p->lambda_base = asoftmax_opt_nonneg(&c, options, "lambda_base", p->lambda_base);
+    p->lambda_gamma = asoftmax_opt_nonneg(&c, options, "lambda_gamma", p->lambda_gamma);
+    p->lambda_power = asoftmax_opt_nonneg(&c, options, "lambda_power", p->lambda_power);
+    p->lambda_min = asoftmax_opt_nonneg(&c, options, "lambda_min", p->lambda_min);
+    if (inputs < 1) {
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", inputs);
+        asoftmax_cfg_error(&c, "inputs", buf,
+                           "the layer's input is empty (check [net] width/height/channels)");
+    }
+    if (!is_last)
+        asoftmax_cfg_error(&c, "position", NULL,
+                           "[asoftmax] reads the labels and must be the last layer of the cfg");
+    if (!c.failed && (double)inputs * *outputs > 2147483647.0)
+        asoftmax_cfg_error(&c, "output", option_find(options, "output"),
+                           "inputs * output exceeds 2^31-1 weights");
+    return c.failed ? -1 : 0;
 }
 
 layer parse_asoftmax(list *options, int batch, int inputs, int index, int is_last)
 {
-    asoftmax_params p = asoftmax_default_params();
-    int outputs = asoftmax_opt_int(options, "output", 0, 1, 2, 1 << 24, index,
-                                   "required: the number of classes, an integer >= 2");
-    p.margin = asoftmax_opt_int(options, "margin", p.margin, 0, 1, ASOFTMAX_MAX_MARGIN, index,
-                                "must be an integer m with 1 <= m <= 64 (m=1: modified softmax)");
-    p.lambda_base = asoftmax_opt_nonneg(options, "lambda_base", p.lambda_base, index);
-    p.lambda_gamma = asoftmax_opt_nonneg(options, "lambda_gamma", p.lambda_gamma, index);
-    p.lambda_power = asoftmax_opt_nonneg(options, "lambda_power", p.lambda_power, index);
-    p.lambda_min = asoftmax_opt_nonneg(options, "lambda_min", p.lambda_min, index);
-    if (inputs < 1) {
-        char buf[32];
-        snprintf(buf, sizeof(buf), "%d", inputs);
-        asoftmax_cfg_error(index, "inputs", buf,
-                           "the layer's input is empty (check [net] width/height/channels)");
+    asoftmax_params p;
+    int outputs;
+    char msg[512];
+    if (asoftmax_parse_options(options, inputs, index, is_last, &p, &outputs, msg, sizeof(msg))) {
+        fprintf(stderr, "\n%s\n", msg);
+        exit(EXIT_FAILURE);
     }
-    if (!is_last)
-        asoftmax_cfg_error(index, "position", NULL,
-                           "[asoftmax] reads the labels and must be the last layer of the cfg");
-    if ((double)inputs * outputs > 2147483647.0)
-        asoftmax_cfg_error(index, "output", option_find(options, "output"),
-                           "inputs * output exceeds 2^31-1 weights");
     return make_asoftmax_layer(batch, inputs, outputs, p);
 }
 

@@ -26,6 +26,7 @@ struct asoftmax_state {
     float *wcoef;   /* (C) */
     float *xnorm;   /* (B) ||x_b|| */
     float *wnorm;   /* (C) ||w_j|| */
+    float *xhat;    /* (B,K) x_b / ||x_b|| */
 #ifdef GPU
     /* device twins of the above, used when gpu_index >= 0 (src/asoftmax_kernels.cu) */
     int *labels_gpu;    /* (B) */
@@ -33,6 +34,7 @@ struct asoftmax_state {
     float *wcoef_gpu;   /* (C) */
     float *xnorm_gpu;   /* (B) */
     float *wnorm_gpu;   /* (C) */
+    float *xhat_gpu;    /* (B,K) */
     float *gz_gpu;      /* (B,C) G'.z, summed per class into wcoef */
     float *rowcost_gpu; /* (B) cross-entropy of each sample */
     float *rowcost;     /* (B) host copy, summed in double in sample order */
@@ -42,12 +44,13 @@ struct asoftmax_state {
 /* ---- pure functions: shapes and contracts in asoftmax_generic.h ---- */
 float asoftmax_forward_f(int B, int K, int C, const float *x, const float *w, const int *labels,
                          int m, float lambda, float *out, float *delta, float *xcoef,
-                         float *wcoef, float *xnorm, float *wnorm);
+                         float *wcoef, float *xnorm, float *wnorm, float *xhat);
 void asoftmax_backward_f(int B, int K, int C, const float *x, const float *w, const float *delta,
                          const float *xcoef, const float *wcoef, float *dx, float *dw);
 double asoftmax_forward_d(int B, int K, int C, const double *x, const double *w,
                           const int *labels, int m, double lambda, double *out, double *delta,
-                          double *xcoef, double *wcoef, double *xnorm, double *wnorm);
+                          double *xcoef, double *wcoef, double *xnorm, double *wnorm,
+                          double *xhat);
 void asoftmax_backward_d(int B, int K, int C, const double *x, const double *w,
                          const double *delta, const double *xcoef, const double *wcoef,
                          double *dx, double *dw);
@@ -70,8 +73,14 @@ void push_asoftmax_layer(layer l);
 void pull_asoftmax_layer(layer l);
 #endif
 
-/* Parses an [asoftmax] section (the layer with index `index`); any invalid value prints one
- * message naming the layer, key and value, and exits with status 1. */
+/* Validates an [asoftmax] section (layer `index`, `inputs` floats in, last layer or not):
+ * returns 0 and fills *p and *outputs, or returns -1 with one message naming the layer, the
+ * key and the value in msg (e.g. "[asoftmax] layer 7: margin = '2.5': must be ..."). */
+int asoftmax_parse_options(list *options, int inputs, int index, int is_last,
+                           asoftmax_params *p, int *outputs, char *msg, size_t msglen);
+
+/* Darknet's parser entry: asoftmax_parse_options, then make_asoftmax_layer; an invalid
+ * section prints its message and exits with status 1. */
 layer parse_asoftmax(list *options, int batch, int inputs, int index, int is_last);
 
 /* Weights file: the layer's outputs*inputs floats, row j = class j, as stored. */
