@@ -3,6 +3,7 @@
 #   make          build Darknet + [asoftmax]: build/darknet/darknet, build/darknet/libdarknet.{a,so}
 #   make test     build a test copy (no -Ofast) and run every test (tests/run-tests.sh)
 #   make demo     train the softmax and [asoftmax] Fashion-MNIST cfgs side by side
+#   make bench    time/memory of [asoftmax] vs [connected]+[softmax], end-to-end images/s (~4 min)
 #   make clean    remove build/ (the downloaded Darknet source is kept in build/cache)
 #   make gpu-build     compile + link both GPU variants (GPU=1 CUDNN=1 and CUDNN=0) and the GPU test
 #   make gpu-check     on a machine with a GPU: build, GPU-vs-CPU tests, GPU training run
@@ -56,7 +57,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
 TEST_LIBS   := -lm -pthread $(TEST_OMP)
 
-.PHONY: all darknet test demo clean deps gpu-build gpu-check fuzz valgrind longrun
+.PHONY: all darknet test demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
 
 all: darknet
 
@@ -137,7 +138,28 @@ fuzz: deps
 	@grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' $(BUILD)/fuzz.log
 	@echo "fuzz: clean (no crash, hang, leak or sanitizer report)"
 
+# `make bench`: [asoftmax] vs [connected] + [softmax], side by side (scripts/bench.sh: the
+# BENCH_* variables, ~4 min on 2 cores). Separate from `make test`: timings never gate.
+# The GPU twin of tools/bench_heads.c is built when nvcc is installed; it prints SKIPPED
+# where no GPU is present.
+BENCH_DIR    := $(BUILD)/bench
+BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror
+bench: deps darknet
+	@mkdir -p $(BENCH_DIR)
+	$(CC) $(BENCH_CFLAGS) -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src tools/bench_heads.c \
+	    $(DARKNET_DIR)/libdarknet.a -lm -pthread -fopenmp -o $(BENCH_DIR)/bench_heads
+	$(CC) $(BENCH_CFLAGS) -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src tools/fmnist2darknet.c \
+	    $(DARKNET_DIR)/libdarknet.a -lz -lm -pthread -fopenmp -o $(BENCH_DIR)/fmnist2darknet
+	@if [ -x "$(NVCC)" ]; then \
+	    scripts/build-darknet.sh $(GPU_DIR) GPU=1 CUDNN=1 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)") && \
+	    echo "building the GPU twin $(BENCH_DIR)/bench_heads_gpu" && \
+	    $(CC) $(BENCH_CFLAGS) -DGPU -DCUDNN -I$(GPU_DIR)/include -I$(GPU_DIR)/src -I$(CUDA_HOME)/include \
+	        tools/bench_heads.c $(GPU_DIR)/libdarknet.a $(GPU_LIBS) -o $(BENCH_DIR)/bench_heads_gpu; \
+	 else rm -f $(BENCH_DIR)/bench_heads_gpu; echo "GPU twin SKIPPED (no nvcc at $(NVCC))"; fi
+	scripts/bench.sh $(DARKNET) $(BENCH_DIR)
+
 clean:
 	rm -rf $(BUILD)/darknet $(BUILD)/darknet-test $(BUILD)/darknet-sanitize $(BUILD)/darknet-src \
 	    $(BUILD)/tests $(BUILD)/tests-sanitize $(BUILD)/demo $(BUILD)/fmnist2darknet \
 	    $(BUILD)/darknet-gpu $(BUILD)/darknet-gpu-nocudnn
+	rm -rf $(BUILD)/bench

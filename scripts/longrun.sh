@@ -5,6 +5,8 @@
 # NaN/Inf, that the loss fell (mean of the last 100 batches below the first 100), and that
 # the final weights validate. About 25 min on 2 cores; not part of CI. Progress every 30 s.
 set -uo pipefail
+# OpenMP threads that spin while waiting slow Darknet ~10x when another process shares a core
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 DARKNET=$(readlink -f "${1:?usage: longrun.sh DARKNET CONVERTER}")
 CONVERTER=$(readlink -f "${2:?usage: longrun.sh DARKNET CONVERTER}")

@@ -1,0 +1,785 @@
+/*
+ * bench_heads.c — `make bench`: the cost of an [asoftmax] head against the stock
+ * [connected] output=C activation=linear + [softmax] head it replaces, measured side by side.
+ *
+ * For each shape (B batch, K features, C classes) the program parses two small cfgs with
+ * Darknet's own parser (parse_network_cfg) into two real networks whose input is the K
+ * features:
+ *     stock:     [net] batch=B channels=K   [connected] output=C activation=linear   [softmax]
+ *     asoftmax:  [net] batch=B channels=K   [asoftmax] output=C   (margin 4, official lambda)
+ * and times one training step of each through Darknet's network API, exactly as
+ * train_network_datum does it: net->train = 1, a one-hot net->truth, forward_network,
+ * backward_network, update_network (SGD, momentum 0.9, decay 5e-4). The head is layer 0,
+ * so net->delta is given a (B,K) buffer: the "previous layer's delta" that receives the
+ * input gradient, as it would inside a real network (without it both heads would skip
+ * their input-gradient GEMM). That buffer is zeroed outside the timed region.
+ *
+ * Timing: one warm-up step per head (page faults, OpenMP threads), then REPS repetitions;
+ * each repetition times ITERS steps of the stock head and ITERS steps of the asoftmax head,
+ * alternating which goes first. ITERS is chosen so that one sample lasts >= MIN_MS.
+ * Reported: medians over the repetitions of ms per step (and of its forward / backward /
+ * update parts), and the ratio asoftmax/stock as the median of the per-repetition ratios
+ * (each measured back to back, so load from other processes cancels out) with its range;
+ * also the ratio of the fastest samples of the two heads, which a busy machine disturbs
+ * least (other processes can only add time).
+ *
+ * Memory, per head and shape (unless --no-mem): the program re-executes itself
+ * (--mem-child) for one head, builds the network, runs two training steps and reports its
+ * own peak resident set (VmHWM of /proc/self/status; a fresh process, so nothing of this
+ * one is counted) and the part of it above its resident set before the network was built.
+ * Also the bytes the head's layers allocate: measured as the heap (mallinfo2) the parse
+ * leaves allocated minus the network's own arrays (input, truth, layer table), and checked
+ * against the arrays the layers are documented to allocate:
+ *     [asoftmax]:  output, delta (B*C each), weights, weight_updates (C*K each), cost (1),
+ *                  struct asoftmax_state + labels (B ints), xcoef, xnorm (B), wcoef, wnorm (C),
+ *                  xhat (B*K: x / ||x||)
+ *     [connected]: weights, weight_updates (C*K each), biases, bias_updates (C), output,
+ *                  delta (B*C each) (+ batch-norm and adam arrays when present: none here)
+ *     [softmax]:   output, delta, loss (B*C each), cost (1)
+ * A difference is printed under the table (e.g. a scratch array added to the layer), with
+ * its size in floats per B*K and per B*C. "extra" = what each head allocates beyond its
+ * weights and their update buffer, in MiB and as floats per (B*C + B*K).
+ *
+ * Built with -DGPU -DCUDNN against build/darknet-gpu (`make bench`), the same program times
+ * the GPU path (cudaDeviceSynchronize after each phase; forward_network_gpu's own upload of
+ * input and truth and download of the output are included, the same for both heads;
+ * memory = device bytes taken by each network, from cudaMemGetInfo). Without a CUDA device
+ * it prints "GPU: SKIPPED" and exits 0.
+ *
+ * Usage:
+ *   bench_heads [--reps N] [--min-ms MS] [--budget-s S] [--no-mem] [--verbose] [B,K,C ...]
+ *     default shapes: 128,128,10  256,512,10572  64,512,100000
+ *     --reps N      repetitions per shape (default 5, 1..1000)
+ *     --min-ms MS   each timed sample runs enough steps to last at least MS ms (default 200)
+ *     --budget-s S  fewer repetitions (never below 3) where N of them would take more than
+ *                   S seconds (default 0: always N)
+ *     --no-mem      skip the peak-RSS children (the allocation counts stay)
+ *     --verbose     keep Darknet's layer printout
+ *   bench_heads --steps stock|asoftmax B,K,C N     (N steps of one head: for profilers)
+ *     e.g. perf record -e cpu-clock -g build/bench/bench_heads --steps asoftmax 128,128,10 20000
+ *   bench_heads --mem-child stock|asoftmax B,K,C      (internal: one head's memory)
+ * Output: two markdown tables on stdout (times + memory, then the phase breakdown).
+ * Bad arguments: a message and exit status 1. Normally run through scripts/bench.sh.
+ *
+ * Build (what `make bench` does):
+ *   cc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
+ *      -Ibuild/darknet/src tools/bench_heads.c build/darknet/libdarknet.a \
+ *      -lm -pthread -fopenmp -o build/bench/bench_heads
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <malloc.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "darknet.h"
+#include "asoftmax_layer.h" /* struct asoftmax_state: the arrays the layer allocates */
+#ifdef GPU
+/* Darknet's src/cuda.h (blas_handle, cuda_set_device): -I build/darknet-gpu/src must come
+ * before CUDA's include folder, whose cuda.h is the driver API */
+#include "cuda.h"
+#endif
+
+extern char **environ;
+
+enum { HEAD_STOCK = 0, HEAD_ASOFTMAX = 1, NHEADS = 2 };
+static const char *const head_name[NHEADS] = {"stock", "asoftmax"};
+
+#define MAX_SHAPES 64
+#define MAX_REPS 1000
+
+typedef struct {
+    int B, K, C;
+} shape;
+
+/* one training step, split into its three phases (ms) */
+typedef struct {
+    double fwd, bwd, upd;
+} step_ms;
+
+static int verbose;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "bench_heads: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    exit(EXIT_FAILURE);
+}
+
+static const char usage[] =
+    "usage: bench_heads [--reps N] [--min-ms MS] [--budget-s S] [--no-mem] [--verbose] [B,K,C ...]\n"
+    "       bench_heads --steps stock|asoftmax B,K,C N   (one head only, for profilers)\n"
+    "       bench_heads --mem-child stock|asoftmax B,K,C";
+
+/* ---------------------------------------------------------------- argument parsing */
+
+/* a whole decimal integer in [lo, hi], or exit 1 naming `what` */
+static long parse_long(const char *s, long lo, long hi, const char *what)
+{
+    char *end = NULL;
+    long v;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+        die("%s = '%s': must be an integer in [%ld, %ld]\n%s", what, s, lo, hi, usage);
+    return v;
+}
+
+/* "B,K,C" with B, K >= 1, C >= 2 and every array size below 2^31 elements (Darknet
+ * indexes with int) */
+static shape parse_shape(const char *s)
+{
+    shape sh;
+    char buf[3][32];
+    const char *p = s;
+    int i;
+    for (i = 0; i < 3; ++i) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= sizeof(buf[i]) || (i < 2 && p[n] != ',') || (i == 2 && p[n] != '\0'))
+            die("shape '%s': expected B,K,C (three integers separated by commas)\n%s", s, usage);
+        memcpy(buf[i], p, n);
+        buf[i][n] = '\0';
+        p += n + (i < 2);
+    }
+    sh.B = (int)parse_long(buf[0], 1, 1 << 20, "batch B");
+    sh.K = (int)parse_long(buf[1], 1, 1 << 24, "features K");
+    sh.C = (int)parse_long(buf[2], 2, 1 << 24, "classes C");
+    if ((double)sh.B * sh.K > INT_MAX || (double)sh.B * sh.C > INT_MAX ||
+        (double)sh.K * sh.C > INT_MAX)
+        die("shape '%s': B*K, B*C and K*C must each stay below 2^31", s);
+    return sh;
+}
+
+/* ---------------------------------------------------------------- small utilities */
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* median of v[0..n-1] (n >= 1); sorts a copy */
+static double median(const double *v, int n)
+{
+    double tmp[MAX_REPS];
+    memcpy(tmp, v, (size_t)n * sizeof(double));
+    qsort(tmp, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
+}
+
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+static unsigned long long rng_next(void) /* xorshift64 */
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+static float rng_uniform(float lo, float hi)
+{
+    return lo + (hi - lo) * (float)((rng_next() >> 11) * (1.0 / 9007199254740992.0));
+}
+
+/* bytes the C heap holds right now (all arenas + mmapped chunks) */
+static double heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
+/* Darknet prints every layer it builds to stderr; unless --verbose, that goes to a
+ * temporary file that is replayed only if the program exits while muted (a Darknet error). */
+static FILE *mute_log;
+static int mute_saved_fd = -1;
+
+static void stderr_restore(int replay)
+{
+    if (mute_saved_fd < 0) return;
+    fflush(stderr);
+    dup2(mute_saved_fd, STDERR_FILENO);
+    close(mute_saved_fd);
+    mute_saved_fd = -1;
+    if (replay && mute_log) {
+        char buf[4096];
+        size_t n;
+        rewind(mute_log);
+        while ((n = fread(buf, 1, sizeof(buf), mute_log)) > 0) fwrite(buf, 1, n, stderr);
+    }
+}
+static void stderr_replay_at_exit(void) { stderr_restore(1); }
+
+static void stderr_mute(void)
+{
+    static int registered;
+    if (verbose) return;
+    if (!mute_log && !(mute_log = tmpfile())) return; /* cannot mute: just stay verbose */
+    if (!registered) {
+        atexit(stderr_replay_at_exit);
+        registered = 1;
+    }
+    if (ftruncate(fileno(mute_log), 0) != 0) return;
+    rewind(mute_log);
+    fflush(stderr);
+    mute_saved_fd = dup(STDERR_FILENO);
+    if (mute_saved_fd < 0) return;
+    dup2(fileno(mute_log), STDERR_FILENO);
+}
+
+/* ---------------------------------------------------------------- the two heads */
+
+/*
+ * The network for one head: parsed from a cfg written to a temporary file.
+ * Contract: net->input (B,K) uniform in [-1, 1]; net->truth (B,C) one-hot, random labels;
+ * net->delta (B,K) zeros, ours (free with free_head); net->train = 1.
+ * *layers_heap (if not NULL): the heap bytes the parse left allocated, minus what the
+ * network itself holds (struct, layer array, seen/t/cost, input, truth): the layers' own;
+ * -1 where mallinfo2 does not see the allocations (a replaced malloc, e.g. ASan).
+ */
+static network *make_head(int head, shape s, double *layers_heap)
+{
+    double heap0;
+    char path[] = "/tmp/bench_heads_XXXXXX";
+    network *net;
+    FILE *f;
+    int fd = mkstemp(path), b, i;
+    if (fd < 0) die("cannot create a temporary cfg in /tmp: %s", strerror(errno));
+    f = fdopen(fd, "w");
+    if (!f) die("fdopen %s: %s", path, strerror(errno));
+    fprintf(f, "[net]\nbatch=%d\nsubdivisions=1\nwidth=1\nheight=1\nchannels=%d\n"
+               "learning_rate=0.1\nmomentum=0.9\ndecay=0.0005\npolicy=constant\n\n",
+            s.B, s.K);
+    if (head == HEAD_STOCK)
+        fprintf(f, "[connected]\noutput=%d\nactivation=linear\n\n[softmax]\ngroups=1\n", s.C);
+    else
+        fprintf(f, "[asoftmax]\noutput=%d\nmargin=4\n", s.C);
+    if (fclose(f) != 0) die("cannot write %s: %s", path, strerror(errno));
+
+    stderr_mute();
+    heap0 = heap_in_use();
+    net = parse_network_cfg(path);
+    if (layers_heap && heap_in_use() == heap0) /* malloc replaced (e.g. ASan): unknown */
+        *layers_heap = -1;
+    else if (layers_heap)
+        *layers_heap = heap_in_use() - heap0 -
+                       (sizeof(network) + net->n * sizeof(layer) + sizeof(size_t) + sizeof(int) +
+                        sizeof(float) +
+                        ((double)net->inputs + net->truths) * net->batch * sizeof(float));
+    stderr_restore(0);
+    unlink(path);
+    if (net->inputs != s.K || net->outputs != s.C || net->batch != s.B)
+        die("%s head parsed to inputs %d outputs %d batch %d, expected %d %d %d", head_name[head],
+            net->inputs, net->outputs, net->batch, s.K, s.C, s.B);
+
+    for (i = 0; i < s.B * s.K; ++i) net->input[i] = rng_uniform(-1, 1);
+    for (b = 0; b < s.B; ++b) net->truth[(size_t)b * s.C + rng_next() % (unsigned)s.C] = 1;
+    net->delta = calloc((size_t)s.B * s.K, sizeof(float));
+    if (!net->delta) die("out of memory (%d x %d floats)", s.B, s.K);
+#ifdef GPU
+    net->delta_gpu = cuda_make_array(net->delta, (size_t)s.B * s.K);
+#endif
+    net->train = 1;
+    return net;
+}
+
+static void free_head(network *net)
+{
+    free(net->delta);
+    net->delta = NULL;
+#ifdef GPU
+    cuda_free(net->delta_gpu);
+    net->delta_gpu = NULL;
+#endif
+    free_network(net);
+}
+
+static void sync_device(void)
+{
+#ifdef GPU
+    cudaError_t e = cudaDeviceSynchronize();
+    if (e != cudaSuccess) die("CUDA error: %s", cudaGetErrorString(e));
+#endif
+}
+
+/* one training step as train_network_datum does it; returns the phase times */
+static step_ms train_step(network *net)
+{
+    step_ms t;
+    double t0, t1, t2, t3;
+    memset(net->delta, 0, (size_t)net->batch * net->inputs * sizeof(float));
+#ifdef GPU
+    fill_gpu(net->batch * net->inputs, 0, net->delta_gpu, 1);
+#endif
+    sync_device();
+    *net->seen += net->batch;
+    t0 = now_ms();
+    forward_network(net);
+    sync_device();
+    t1 = now_ms();
+    backward_network(net);
+    sync_device();
+    t2 = now_ms();
+    update_network(net);
+    sync_device();
+    t3 = now_ms();
+    t.fwd = t1 - t0;
+    t.bwd = t2 - t1;
+    t.upd = t3 - t2;
+    return t;
+}
+
+/* ---------------------------------------------------------------- allocation counts */
+
+/* the heap bytes behind one array of a layer (0 for NULL), page rounding included */
+static double usable(const void *p) { return p ? (double)malloc_usable_size((void *)p) : 0; }
+
+/* heap bytes of the arrays layer l is documented to allocate (see the header comment) */
+static double layer_bytes(layer l)
+{
+    double n = 0;
+    switch (l.type) {
+    case CONNECTED:
+        n += usable(l.weights) + usable(l.weight_updates) + usable(l.biases) +
+             usable(l.bias_updates) + usable(l.output) + usable(l.delta);
+        n += usable(l.scales) + usable(l.scale_updates) + usable(l.mean) + usable(l.mean_delta) +
+             usable(l.variance) + usable(l.variance_delta) + usable(l.rolling_mean) +
+             usable(l.rolling_variance) + usable(l.x) + usable(l.x_norm); /* batch_normalize */
+        n += usable(l.m) + usable(l.v) + usable(l.bias_m) + usable(l.bias_v) + usable(l.scale_m) +
+             usable(l.scale_v); /* adam */
+        break;
+    case SOFTMAX:
+        n += usable(l.output) + usable(l.delta) + usable(l.loss) + usable(l.cost);
+        break;
+    case ASOFTMAX:
+        n += usable(l.output) + usable(l.delta) + usable(l.weights) + usable(l.weight_updates) +
+             usable(l.cost);
+        if (l.asoftmax) {
+            const struct asoftmax_state *st = l.asoftmax;
+            n += usable(st) + usable(st->labels) + usable(st->xcoef) + usable(st->xnorm) +
+                 usable(st->wcoef) + usable(st->wnorm) + usable(st->xhat);
+        }
+        break;
+    default:
+        die("unexpected layer type %d in a head", (int)l.type);
+    }
+    return n;
+}
+
+static double head_bytes(const network *net)
+{
+    double n = 0;
+    int i;
+    for (i = 0; i < net->n; ++i) n += layer_bytes(net->layers[i]);
+    return n;
+}
+
+/* ---------------------------------------------------------------- peak memory */
+
+#ifndef GPU
+/* "VmHWM:   1234 kB" -> 1234; -1 if absent */
+static long status_kb(const char *key)
+{
+    char line[256];
+    long v = -1;
+    size_t n = strlen(key);
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, key, n) && line[n] == ':') {
+            v = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+/* --mem-child HEAD B,K,C: prints "RSS_BEFORE_KB PEAK_KB" of this fresh process */
+static int mem_child(const char *head_s, const char *shape_s)
+{
+    int head = !strcmp(head_s, "stock") ? HEAD_STOCK : !strcmp(head_s, "asoftmax") ? HEAD_ASOFTMAX : -1;
+    shape s;
+    network *net;
+    long before;
+    if (head < 0) die("--mem-child: head '%s' must be stock or asoftmax", head_s);
+    s = parse_shape(shape_s);
+    before = status_kb("VmRSS");
+    net = make_head(head, s, NULL);
+    train_step(net);
+    train_step(net);
+    if (!isfinite(*net->cost)) die("%s head: cost %g is not finite", head_name[head], *net->cost);
+    printf("%ld %ld\n", before, status_kb("VmHWM"));
+    free_head(net);
+    return 0;
+}
+
+/* runs `self --mem-child HEAD B,K,C`; *before_kb, *peak_kb from its output */
+static void measure_peak(const char *self, int head, shape s, long *before_kb, long *peak_kb)
+{
+    char shape_s[64], out[128] = {0};
+    char *argv[] = {(char *)self, "--mem-child", (char *)head_name[head], shape_s, NULL};
+    posix_spawn_file_actions_t fa;
+    int pfd[2], status, rc;
+    size_t got = 0;
+    ssize_t n;
+    pid_t pid;
+    snprintf(shape_s, sizeof(shape_s), "%d,%d,%d", s.B, s.K, s.C);
+    if (pipe(pfd) != 0) die("pipe: %s", strerror(errno));
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, pfd[0]);
+    posix_spawn_file_actions_addclose(&fa, pfd[1]);
+    fflush(stdout);
+    fflush(stderr);
+    rc = posix_spawn(&pid, self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pfd[1]);
+    if (rc != 0) die("cannot run %s: %s", self, strerror(rc));
+    while (got < sizeof(out) - 1 && (n = read(pfd[0], out + got, sizeof(out) - 1 - got)) > 0)
+        got += (size_t)n;
+    close(pfd[0]);
+    if (waitpid(pid, &status, 0) != pid) die("waitpid: %s", strerror(errno));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+        sscanf(out, "%ld %ld", before_kb, peak_kb) != 2)
+        die("memory child for the %s head at %s failed (status %d, output '%s')",
+            head_name[head], shape_s, status, out);
+}
+#endif
+
+/* --steps HEAD B,K,C N: only N training steps of one head after one warm-up step, and
+ * their mean ms per step; for profilers (perf record, valgrind --tool=callgrind) */
+static int steps_only(const char *head_s, const char *shape_s, const char *n_s)
+{
+    int head = !strcmp(head_s, "stock") ? HEAD_STOCK : !strcmp(head_s, "asoftmax") ? HEAD_ASOFTMAX : -1;
+    shape s;
+    network *net;
+    long n, i;
+    double t = 0;
+    if (head < 0) die("--steps: head '%s' must be stock or asoftmax", head_s);
+    s = parse_shape(shape_s);
+    n = parse_long(n_s, 1, 1000000, "--steps N");
+    net = make_head(head, s, NULL);
+    train_step(net);
+    for (i = 0; i < n; ++i) {
+        step_ms st = train_step(net);
+        t += st.fwd + st.bwd + st.upd;
+    }
+    printf("%s %d,%d,%d: %ld training steps, %.3f ms per step, last cost %g\n", head_name[head],
+           s.B, s.K, s.C, n, t / n, *net->cost);
+    free_head(net);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- one shape */
+
+typedef struct {
+    shape s;
+    int reps, iters;
+    double ms[NHEADS], fwd[NHEADS], bwd[NHEADS], upd[NHEADS]; /* medians, ms per step */
+    double ratio, ratio_lo, ratio_hi; /* asoftmax / stock, wall-clock: median, min, max */
+    double min_ratio;                 /* fastest asoftmax step / fastest stock step */
+    double bytes[NHEADS];             /* the layers' own allocations, measured on the heap */
+    double counted[NHEADS];           /* the same, counted from the documented arrays */
+    double extra[NHEADS];             /* bytes beyond weights + weight_updates */
+    double mem_mib[NHEADS];           /* CPU: peak RSS; GPU: device memory of the network */
+    double mem_delta_mib[NHEADS];     /* CPU: peak RSS above the RSS before building */
+    int have_mem;
+} result;
+
+/*
+ * Times the two heads at r->s: `reps` interleaved repetitions of r->iters steps each
+ * (r->iters from min_ms), fewer (but at least 3) when one repetition is estimated to take
+ * longer than budget_s / reps seconds (budget_s = 0: no limit).
+ */
+static void bench_shape(result *r, int reps, double min_ms, double budget_s, int do_mem,
+                        const char *self)
+{
+    network *net[NHEADS];
+    double tot[NHEADS][MAX_REPS], f[NHEADS][MAX_REPS], bk[NHEADS][MAX_REPS], u[NHEADS][MAX_REPS];
+    double ratio[MAX_REPS], t1, fastest[NHEADS];
+    int h, rep, it, k;
+#ifdef GPU
+    size_t free0, free1, total;
+#endif
+    (void)self;
+    r->have_mem = 0;
+
+#ifndef GPU
+    if (do_mem) {
+        for (h = 0; h < NHEADS; ++h) {
+            long before, peak;
+            measure_peak(self, h, r->s, &before, &peak);
+            r->mem_mib[h] = peak / 1024.0;
+            r->mem_delta_mib[h] = (peak - before) / 1024.0;
+        }
+        r->have_mem = 1;
+    }
+#endif
+    for (h = 0; h < NHEADS; ++h) {
+#ifdef GPU
+        cudaMemGetInfo(&free0, &total);
+#endif
+        net[h] = make_head(h, r->s, &r->bytes[h]);
+#ifdef GPU
+        cudaMemGetInfo(&free1, &total);
+        r->mem_mib[h] = r->mem_delta_mib[h] = ((double)free0 - (double)free1) / (1024.0 * 1024.0);
+        r->have_mem = do_mem;
+#endif
+        r->counted[h] = head_bytes(net[h]);
+        if (r->bytes[h] < 0) r->bytes[h] = r->counted[h];
+        r->extra[h] = r->bytes[h] - 2.0 * r->s.C * r->s.K * sizeof(float);
+        train_step(net[h]); /* warm-up: page faults, thread pool, cuBLAS */
+        if (!isfinite(*net[h]->cost))
+            die("%s head at %d,%d,%d: cost %g is not finite", head_name[h], r->s.B, r->s.K,
+                r->s.C, *net[h]->cost);
+    }
+    /* calibrate on the stock head: enough steps for min_ms per sample */
+    {
+        step_ms t = train_step(net[HEAD_STOCK]);
+        t1 = t.fwd + t.bwd + t.upd;
+        r->iters = t1 >= min_ms ? 1 : (int)ceil(min_ms / (t1 > 1e-3 ? t1 : 1e-3));
+        if (r->iters > 100000) r->iters = 100000;
+        if (budget_s > 0 && reps > 3) {
+            double per_rep_s = 2 * r->iters * t1 / 1e3;
+            int fit = (int)(budget_s / per_rep_s);
+            if (fit < reps) reps = fit > 3 ? fit : 3;
+        }
+    }
+    r->reps = reps;
+    for (rep = 0; rep < reps; ++rep) {
+        for (k = 0; k < NHEADS; ++k) {
+            h = (rep % 2) ? NHEADS - 1 - k : k; /* alternate which head goes first */
+            f[h][rep] = bk[h][rep] = u[h][rep] = 0;
+            for (it = 0; it < r->iters; ++it) {
+                step_ms t = train_step(net[h]);
+                f[h][rep] += t.fwd;
+                bk[h][rep] += t.bwd;
+                u[h][rep] += t.upd;
+            }
+            f[h][rep] /= r->iters;
+            bk[h][rep] /= r->iters;
+            u[h][rep] /= r->iters;
+            tot[h][rep] = f[h][rep] + bk[h][rep] + u[h][rep];
+        }
+        ratio[rep] = tot[HEAD_ASOFTMAX][rep] / tot[HEAD_STOCK][rep];
+        if (verbose)
+            fprintf(stderr, "  %d,%d,%d rep %d: stock %.3f ms asoftmax %.3f ms ratio %.3f\n",
+                    r->s.B, r->s.K, r->s.C, rep, tot[HEAD_STOCK][rep], tot[HEAD_ASOFTMAX][rep],
+                    ratio[rep]);
+    }
+    for (h = 0; h < NHEADS; ++h) {
+        r->ms[h] = median(tot[h], reps);
+        r->fwd[h] = median(f[h], reps);
+        r->bwd[h] = median(bk[h], reps);
+        r->upd[h] = median(u[h], reps);
+        if (!isfinite(*net[h]->cost)) die("%s head: cost is not finite after training", head_name[h]);
+    }
+    r->ratio = median(ratio, reps);
+    for (h = 0; h < NHEADS; ++h) {
+        fastest[h] = tot[h][0];
+        for (rep = 1; rep < reps; ++rep)
+            if (tot[h][rep] < fastest[h]) fastest[h] = tot[h][rep];
+    }
+    r->min_ratio = fastest[HEAD_ASOFTMAX] / fastest[HEAD_STOCK];
+    r->ratio_lo = r->ratio_hi = ratio[0];
+    for (rep = 1; rep < reps; ++rep) {
+        if (ratio[rep] < r->ratio_lo) r->ratio_lo = ratio[rep];
+        if (ratio[rep] > r->ratio_hi) r->ratio_hi = ratio[rep];
+    }
+    for (h = 0; h < NHEADS; ++h) free_head(net[h]);
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void print_row(const result *r)
+{
+    const double BC = (double)r->s.B * r->s.C, BK = (double)r->s.B * r->s.K;
+    const double MiB = 1024.0 * 1024.0;
+    int h;
+    printf("| %d | %d | %d | %.3g | %.2f | %.2f | **%.3f** (%.3f–%.3f) | %.3f |", r->s.B, r->s.K,
+           r->s.C, 6e-9 * BC * r->s.K, r->ms[HEAD_STOCK], r->ms[HEAD_ASOFTMAX], r->ratio,
+           r->ratio_lo, r->ratio_hi, r->min_ratio);
+    for (h = 0; h < NHEADS; ++h) {
+        if (!r->have_mem)
+            printf(" – |");
+#ifdef GPU
+        else
+            printf(" %.1f |", r->mem_mib[h]);
+#else
+        else
+            printf(" %.1f / %.1f |", r->mem_mib[h], r->mem_delta_mib[h]);
+#endif
+    }
+    for (h = 0; h < NHEADS; ++h)
+        printf(" %.2f / %.2f (%.2f) |", r->bytes[h] / MiB, r->extra[h] / MiB,
+               r->extra[h] / sizeof(float) / (BC + BK));
+    printf("\n");
+    fflush(stdout);
+}
+
+static void print_header(void)
+{
+#ifdef GPU
+    const char *mem = "stock device MiB | asoftmax device MiB";
+#else
+    const char *mem = "stock peak RSS / Δ MiB | asoftmax peak RSS / Δ MiB";
+#endif
+    printf("| B | K | C | GFLOP/step | stock ms | asoftmax ms | ratio (min–max) | fastest ratio | "
+           "%s | stock alloc / extra MiB (×(BC+BK)) | asoftmax alloc / extra MiB (×(BC+BK)) |\n",
+           mem);
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    fflush(stdout);
+}
+
+#ifdef GPU
+/* selects device 0; prints "GPU: SKIPPED (...)" and returns 0 without a CUDA device */
+static int gpu_available(void)
+{
+    int ndev = 0;
+    struct cudaDeviceProp prop;
+    cudaError_t e = cudaGetDeviceCount(&ndev);
+    if (e != cudaSuccess || ndev < 1) {
+        printf("GPU: SKIPPED (no CUDA device: %s)\n",
+               e != cudaSuccess ? cudaGetErrorString(e) : "device count 0");
+        return 0;
+    }
+    gpu_index = 0;
+    cuda_set_device(0);
+    blas_handle(); /* the cuBLAS handle is not part of either head's memory */
+    if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess)
+        printf("GPU: %s (%d device%s)\n\n", prop.name, ndev, ndev > 1 ? "s" : "");
+    return 1;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    static const shape defaults[] = {{128, 128, 10}, {256, 512, 10572}, {64, 512, 100000}};
+    static result res[MAX_SHAPES];
+    shape shapes[MAX_SHAPES];
+    int nshapes = 0, reps = 5, do_mem = 1, i;
+    double min_ms = 200, budget_s = 0;
+    char self[PATH_MAX];
+    ssize_t n;
+
+    for (i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--mem-child")) {
+#ifdef GPU
+            die("--mem-child is not available in the GPU build");
+#else
+            if (argc != i + 3) die("--mem-child takes HEAD B,K,C\n%s", usage);
+            return mem_child(argv[i + 1], argv[i + 2]);
+#endif
+        } else if (!strcmp(a, "--steps")) {
+            if (argc != i + 4) die("--steps takes HEAD B,K,C N\n%s", usage);
+#ifdef GPU
+            if (gpu_available()) return steps_only(argv[i + 1], argv[i + 2], argv[i + 3]);
+            return 0;
+#else
+            gpu_index = -1;
+            return steps_only(argv[i + 1], argv[i + 2], argv[i + 3]);
+#endif
+        } else if (!strcmp(a, "--reps")) {
+            if (++i >= argc) die("--reps needs a value\n%s", usage);
+            reps = (int)parse_long(argv[i], 1, MAX_REPS, "--reps");
+        } else if (!strcmp(a, "--min-ms")) {
+            if (++i >= argc) die("--min-ms needs a value\n%s", usage);
+            min_ms = (double)parse_long(argv[i], 0, 3600000, "--min-ms");
+        } else if (!strcmp(a, "--budget-s")) {
+            if (++i >= argc) die("--budget-s needs a value\n%s", usage);
+            budget_s = (double)parse_long(argv[i], 0, 86400, "--budget-s");
+        } else if (!strcmp(a, "--no-mem")) {
+            do_mem = 0;
+        } else if (!strcmp(a, "--verbose")) {
+            verbose = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            puts(usage);
+            return 0;
+        } else if (a[0] == '-') {
+            die("unknown option '%s'\n%s", a, usage);
+        } else {
+            if (nshapes == MAX_SHAPES) die("at most %d shapes", MAX_SHAPES);
+            shapes[nshapes++] = parse_shape(a);
+        }
+    }
+    if (!nshapes) {
+        for (i = 0; i < (int)(sizeof(defaults) / sizeof(defaults[0])); ++i) shapes[i] = defaults[i];
+        nshapes = i;
+    }
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) die("cannot find this executable (/proc/self/exe): %s", strerror(errno));
+    self[n] = '\0';
+
+#ifdef GPU
+    if (!gpu_available()) return 0;
+#else
+    gpu_index = -1;
+#endif
+
+    printf("One training step (forward_network + backward_network + update_network) of the head "
+           "alone; stock = [connected] linear + [softmax], asoftmax = [asoftmax] m=4.\n"
+           "ms: medians of up to %d interleaved repetitions (see the breakdown for steps x reps); "
+           "ratio = asoftmax/stock, the median of the per-repetition ratios (range in brackets);\n"
+           "fastest ratio: fastest asoftmax sample / fastest stock sample (load from other "
+           "processes only ever adds time).\n",
+           reps);
+#ifndef GPU
+    if (do_mem)
+        printf("Peak RSS = VmHWM of a fresh process that builds the head and trains 2 steps; "
+               "Δ = its growth over the process before building.\n");
+    printf("alloc = the layers' own arrays; extra = alloc beyond weights + weight_updates, also "
+           "in floats per (B·C + B·K).\n");
+#endif
+    printf("\n");
+    print_header();
+    for (i = 0; i < nshapes; ++i) {
+        res[i].s = shapes[i];
+        bench_shape(&res[i], reps, min_ms, budget_s, do_mem, self);
+        print_row(&res[i]);
+    }
+
+    for (i = 0; i < nshapes; ++i) {
+        const result *r = &res[i];
+        int h;
+        for (h = 0; h < NHEADS; ++h) {
+            const double d = r->bytes[h] - r->counted[h], fl = d / sizeof(float);
+            if (fabs(d) > 16384 && fabs(d) > 5e-3 * r->counted[h]) /* malloc slack: ~KiB */
+                printf("\nnote: at %d,%d,%d the %s head holds %.0f bytes %s its documented arrays "
+                       "(%.0f floats = %.3g·B·K = %.3g·B·C)\n", r->s.B, r->s.K, r->s.C,
+                       head_name[h], fabs(d), d > 0 ? "more than" : "less than", fabs(fl),
+                       fabs(fl) / ((double)r->s.B * r->s.K), fabs(fl) / ((double)r->s.B * r->s.C));
+        }
+    }
+    printf("\nPhase breakdown (medians, ms per step): forward / backward / update\n\n");
+    printf("| B | K | C | steps × reps | stock fwd | stock bwd | stock upd | asoftmax fwd | "
+           "asoftmax bwd | asoftmax upd |\n");
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (i = 0; i < nshapes; ++i) {
+        const result *r = &res[i];
+        printf("| %d | %d | %d | %d × %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", r->s.B,
+               r->s.K, r->s.C, r->iters, r->reps, r->fwd[0], r->bwd[0], r->upd[0], r->fwd[1],
+               r->bwd[1], r->upd[1]);
+    }
+    return 0;
+}
