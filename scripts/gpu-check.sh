@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gpu-check.sh — `make gpu-check`: on a machine with an NVIDIA GPU and the CUDA toolkit,
-# build the GPU variant of Darknet + [asoftmax], run the GPU-vs-CPU tests, and train the
+# build the GPU variant of Darknet + [asoftmax], run the GPU-vs-CPU tests, benchmark the
+# head on the GPU against [connected]+[softmax] (tools/bench_heads.c), and train the
 # Fashion-MNIST [asoftmax] smoke cfg with `darknet classifier train` on the GPU, once with
 # one replica and once with `-gpus 0,0` (two replicas on one device: the multi-GPU weight
 # sync path). Aims at under 8 minutes; prints a closing `N passed, N failed` line.
@@ -38,10 +39,27 @@ else
     bad "GPU vs CPU tests (exit $rc; log $OUT/gpu-tests.log)"
 fi
 
+if grep -q '^SKIPPED' "$OUT/gpu-tests.log"; then
+    echo "gpu-check: no usable CUDA device here: only the build was checked"
+    echo "$pass passed, $fail failed"
+    exit 1
+fi
+
 GPU_DIR=$ROOT/build/darknet-gpu
+GPU_LINK="-L/usr/local/cuda/lib64 -lcuda -lcudart -lcublas -lcurand -lcudnn -lstdc++ -lm -pthread"
+
+# the benchmark's GPU twin: [asoftmax] vs [connected]+[softmax] on the device
+if gcc -std=gnu11 -O2 -DGPU -DCUDNN -I/usr/local/cuda/include -I"$GPU_DIR/include" -I"$GPU_DIR/src" \
+    tools/bench_heads.c "$GPU_DIR/libdarknet.a" $GPU_LINK -o "$OUT/bench_heads_gpu" \
+    && "$OUT/bench_heads_gpu" --reps 5 --budget-s 60 128,128,10 256,512,10572 64,512,100000 \
+    > "$OUT/bench-gpu.log" 2>&1; then
+    cat "$OUT/bench-gpu.log"
+    if grep -q SKIPPED "$OUT/bench-gpu.log"; then bad "GPU benchmark SKIPPED (no device)"; else ok "GPU benchmark (table above)"; fi
+else
+    tail -20 "$OUT/bench-gpu.log" 2>/dev/null; bad "GPU benchmark (log $OUT/bench-gpu.log)"
+fi
 gcc -std=gnu11 -O2 -DGPU -DCUDNN -I/usr/local/cuda/include -I"$GPU_DIR/include" -I"$GPU_DIR/src" \
-    tools/fmnist2darknet.c "$GPU_DIR/libdarknet.a" -L/usr/local/cuda/lib64 -lcuda -lcudart \
-    -lcublas -lcurand -lcudnn -lstdc++ -lz -lm -pthread -o "$OUT/fmnist2darknet" || bad "converter build"
+    tools/fmnist2darknet.c "$GPU_DIR/libdarknet.a" $GPU_LINK -lz -o "$OUT/fmnist2darknet" || bad "converter build"
 for gpus in 0 0,0; do
     t0=$SECONDS
     if E2E_TRAIN_ARGS="-gpus $gpus" tests/e2e_smoke.sh "$GPU_DIR/darknet" "$OUT/fmnist2darknet" \
