@@ -73,6 +73,9 @@ test: deps
 	@mkdir -p $(TEST_BIN)
 	$(CC) $(TEST_CFLAGS) tests/test_asoftmax.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_asoftmax
 	$(CC) $(TEST_CFLAGS) tools/fmnist2darknet.c $(TEST_DIR)/libdarknet.a -lz $(TEST_LIBS) -o $(TEST_BIN)/fmnist2darknet
+	$(CC) $(TEST_CFLAGS) -Itools tests/test_eval_metrics.c tools/eval_metrics.c -lm -o $(TEST_BIN)/test_eval_metrics
+	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval
+	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20
 	@if [ "$(SANITIZE)" != 1 ] && [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory gpu-build TEST_BIN=$(TEST_BIN); \
 	 else rm -f $(TEST_BIN)/test_asoftmax_gpu; \
 	   if [ "$(SANITIZE)" = 1 ]; then echo "GPU build SKIPPED: not with SANITIZE=1"; \
@@ -82,6 +85,8 @@ test: deps
 demo: deps darknet
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src \
 	    tools/fmnist2darknet.c $(DARKNET_DIR)/libdarknet.a -lz -lm -pthread -fopenmp -o $(BUILD)/fmnist2darknet
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src -Itools \
+	    tools/asoftmax_eval.c tools/eval_metrics.c $(DARKNET_DIR)/libdarknet.a -lm -pthread -fopenmp -o $(BUILD)/asoftmax_eval
 	scripts/demo.sh $(DARKNET) $(BUILD)/fmnist2darknet
 
 # Both GPU variants must compile and link on CUDA 12/13 + cuDNN 8/9 (no GPU needed); the

@@ -1,0 +1,602 @@
+/*
+ * asoftmax_eval.c — how angularly discriminative is a trained Darknet classifier's
+ * embedding? Runs Darknet's own forward pass (network_predict) over a labeled image list,
+ * takes the embedding that feeds the classification head, and reports (math note,
+ * ../shared/docs/asoftmax-math.md, section 7; metrics in tools/eval_metrics.c):
+ *
+ *   - top-1 accuracy of the network's own output;
+ *   - the angular Fisher score AFS = S_w / S_b (lower = tighter classes by angle);
+ *   - the distributions of same-class and different-class pair angles (every pair of up to
+ *     --hist-max images) and their overlap coefficient (0 = disjoint, 1 = identical);
+ *   - LFW-style verification: --pairs pairs (half same class, half different) drawn with a
+ *     fixed seed, cosine similarity, --folds folds, the threshold chosen on the other folds
+ *     and the accuracy measured on the held-out one; mean +- sample std over the folds.
+ *
+ * With --lfw it instead evaluates a face model on LFW's pairs.txt (header "10 300", then
+ * "name idx1 idx2" / "name1 idx1 name2 idx2" lines; images ROOT/name/name_0001.jpg): the
+ * folds are pairs.txt's sets, and the pair-angle distributions are those of its pairs.
+ *
+ * The embedding ("the input of the head"): for a cfg ending in [asoftmax] the output of
+ * layer n-2; for one ending in [connected] + [softmax] the output of layer n-3, i.e. the
+ * input of that final [connected]. So a softmax/[asoftmax] twin pair is measured at the
+ * SAME layer. --layer N picks layer N (0-based, as Darknet prints) instead.
+ *
+ * Images: load_image_color(path, net->w, net->h), which resizes when the size differs;
+ * `darknet classifier valid` center-crops instead — identical for images of the network's
+ * size (Fashion-MNIST's 28x28). Labels as Darknet gives them: the label name that occurs
+ * in the image path (a path matching no label, or two, is an error). Paths are relative
+ * to the working directory, as for Darknet.
+ *
+ * Outputs: a readable summary on stdout; with --out PREFIX also
+ *   PREFIX.txt            key=value lines (what scripts/demo.sh turns into the report)
+ *   PREFIX-angles.tsv     pair-angle histograms (gnuplot): lo hi same diff same_frac diff_frac
+ *   PREFIX-features.tsv   label and raw embedding per image (written when the embedding
+ *                         has at most 3 dimensions, or with --features)
+ *
+ * Build (after `make`; scripts/demo.sh does this through `make demo`):
+ *   gcc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
+ *       -Ibuild/darknet/src -Itools tools/asoftmax_eval.c tools/eval_metrics.c \
+ *       build/darknet/libdarknet.a -lm -pthread -fopenmp -o build/asoftmax_eval
+ * Run (from the folder the list's paths are relative to):
+ *   cd build/demo/data && ../../asoftmax_eval --out ../eval-asoftmax \
+ *       fmnist-asoftmax.cfg backup/fmnist-asoftmax.weights test.list labels.txt
+ *   asoftmax_eval --lfw lfw/pairs.txt --lfw-root lfw/images sphereface20.cfg face.weights
+ * Exit status 0 on success, 1 on any bad input (each with one message), 2 on usage errors.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "darknet.h"
+#include "eval_metrics.h"
+#include "network.h" /* get_layer_string */
+
+/* stb_image is compiled into libdarknet; Darknet's own loader exit(0)s on a bad image, so
+ * every image is checked with stbi_info first. */
+int stbi_info(char const *filename, int *x, int *y, int *comp);
+const char *stbi_failure_reason(void);
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "asoftmax_eval: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) die("out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+static const char usage_text[] =
+    "usage: asoftmax_eval [OPTIONS] CFG WEIGHTS LIST LABELS\n"
+    "       asoftmax_eval [OPTIONS] --lfw PAIRS_TXT --lfw-root DIR CFG WEIGHTS\n"
+    "  LIST: image paths, one a line; LABELS: class names, one a line (Darknet's .data files)\n"
+    "options:\n"
+    "  --out PREFIX    also write PREFIX.txt (key=value), PREFIX-angles.tsv, PREFIX-features.tsv\n"
+    "  --layer N       embedding = output of layer N (default: the input of the head)\n"
+    "  --pairs N       verification pairs (default 6000; a multiple of 2*folds)\n"
+    "  --folds K       verification folds (default 10)\n"
+    "  --seed S        seed of the pair draw and of the --hist-max subset (default 1)\n"
+    "  --batch B       images per forward pass (default 64; at most the cfg's batch)\n"
+    "  --bins N        pair-angle histogram bins over [0, 180] degrees (default 180)\n"
+    "  --hist-max N    all-pairs histograms on at most N images (default 10000)\n"
+    "  --features      write PREFIX-features.tsv whatever the embedding size\n";
+
+static void usage(void) __attribute__((noreturn));
+static void usage(void)
+{
+    fputs(usage_text, stderr);
+    exit(2);
+}
+
+/* a whole-string integer in [lo, hi], or a message naming the option */
+static long parse_long(const char *s, const char *what, long lo, long hi)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        die("%s = '%s': must be an integer in [%ld, %ld]", what, s, lo, hi);
+    return v;
+}
+
+static void check_readable(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f) die("cannot open %s '%s': %s", what, path, strerror(errno));
+    fclose(f);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) die("%s '%s' is a directory", what, path);
+}
+
+/* the non-empty lines of a text file (trailing \r\n and blanks removed) */
+static char **read_lines(const char *path, const char *what, int *n)
+{
+    FILE *f;
+    char *line = NULL, **v = NULL;
+    size_t cap = 0, len;
+    ssize_t got;
+    int m = 0, vcap = 0;
+    check_readable(path, what);
+    f = fopen(path, "r");
+    if (!f) die("cannot open %s '%s': %s", what, path, strerror(errno));
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        len = (size_t)got;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
+                       line[len - 1] == '\t'))
+            line[--len] = 0;
+        if (!len) continue;
+        if (m == vcap) {
+            vcap = vcap ? 2 * vcap : 1024;
+            v = realloc(v, (size_t)vcap * sizeof(char *));
+            if (!v) die("out of memory reading %s", path);
+        }
+        v[m] = strdup(line);
+        if (!v[m]) die("out of memory reading %s", path);
+        ++m;
+    }
+    free(line);
+    fclose(f);
+    if (m == 0) die("%s '%s' has no lines", what, path);
+    *n = m;
+    return v;
+}
+
+/* Darknet's label of a path (the label name that occurs in it), or exit 1 */
+static int label_of(const char *path, char **labels, int nl)
+{
+    int j, found = -1;
+    for (j = 0; j < nl; ++j)
+        if (strstr(path, labels[j])) {
+            if (found >= 0)
+                die("image '%s' matches two labels, '%s' and '%s' (Darknet takes the first: "
+                    "rename so that each path contains exactly one label name)",
+                    path, labels[found], labels[j]);
+            found = j;
+        }
+    if (found < 0) die("image '%s' contains none of the %d label names", path, nl);
+    return found;
+}
+
+/* Darknet's load_weights_upto reads without checking; compare the file's size with what
+ * the cfg needs, for the layer types that carry weights here. Returns 0 when it matches,
+ * 1 when a layer type with weights is not covered (no check). */
+static int check_weights_size(network *net, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    int hdr[3], i;
+    long long need, have;
+    if (!f) die("cannot open weights '%s': %s", path, strerror(errno));
+    if (fread(hdr, sizeof(int), 3, f) != 3) die("weights '%s': shorter than its header", path);
+    fseek(f, 0, SEEK_END);
+    have = ftell(f);
+    fclose(f);
+    need = 3 * (long long)sizeof(int) +
+           (((hdr[0] * 10 + hdr[1]) >= 2 && hdr[0] < 1000 && hdr[1] < 1000) ? (long long)sizeof(size_t)
+                                                                            : (long long)sizeof(int));
+    for (i = 0; i < net->n; ++i) {
+        layer *l = &net->layers[i];
+        long long p = 0;
+        switch (l->type) {
+        case CONVOLUTIONAL:
+            p = (long long)l->n + (long long)l->c / l->groups * l->n * l->size * l->size +
+                (l->batch_normalize ? 3LL * l->n : 0);
+            break;
+        case CONNECTED:
+            p = (long long)l->outputs + (long long)l->outputs * l->inputs +
+                (l->batch_normalize ? 3LL * l->outputs : 0);
+            break;
+        case ASOFTMAX: p = (long long)l->outputs * l->inputs; break;
+        case BATCHNORM: p = 3LL * l->c; break;
+        case DECONVOLUTIONAL: case CRNN: case RNN: case LSTM: case GRU: case LOCAL:
+            fprintf(stderr, "asoftmax_eval: note: layer %d (%s) not covered by the weights-size "
+                            "check; not checking '%s'\n", i, get_layer_string(l->type), path);
+            return 1;
+        default: break;
+        }
+        need += 4 * p;
+    }
+    if (have != need)
+        die("weights '%s' has %lld bytes, the cfg needs %lld: the weights were not trained "
+            "with this cfg (e.g. a softmax model with the [asoftmax] cfg)", path, have, need);
+    return 0;
+}
+
+/* The embedding layer: the input of the head ([asoftmax], or [connected] + [softmax]).
+ * head_desc gets a description. Returns -1 when the cfg has neither head. */
+static int find_embedding(network *net, char *head_desc, size_t len)
+{
+    int n = net->n;
+    if (n >= 2 && net->layers[n - 1].type == ASOFTMAX) {
+        snprintf(head_desc, len, "asoftmax (layer %d)", n - 1);
+        return n - 2;
+    }
+    if (n >= 3 && net->layers[n - 1].type == SOFTMAX && net->layers[n - 2].type == CONNECTED) {
+        snprintf(head_desc, len, "connected + softmax (layers %d-%d)", n - 2, n - 1);
+        return n - 3;
+    }
+    return -1;
+}
+
+/* Forward passes of B images at a time. feat (n, d) gets the embedding layer's output,
+ * scores (n, C) the network's output (C = net->outputs; NULL = not wanted). */
+static void embed(network *net, int emb, char **paths, int n, int B, float *feat, float *scores)
+{
+    int d = net->layers[emb].outputs, C = net->outputs, in = net->w * net->h * net->c;
+    float *input = xcalloc((size_t)B * in, sizeof(float));
+    int i, b, next_report = n / 4;
+    for (i = 0; i < n; i += B) {
+        int nb = n - i < B ? n - i : B;
+        float *out;
+        for (b = 0; b < nb; ++b) {
+            image im = load_image_color(paths[i + b], net->w, net->h);
+            if (im.w != net->w || im.h != net->h || im.c != net->c)
+                die("image '%s' loaded as %dx%dx%d, the network takes %dx%dx%d (channels=3 "
+                    "in the cfg?)", paths[i + b], im.w, im.h, im.c, net->w, net->h, net->c);
+            memcpy(input + (size_t)b * in, im.data, sizeof(float) * in);
+            free_image(im);
+        }
+        if (nb < B) memset(input + (size_t)nb * in, 0, sizeof(float) * (size_t)(B - nb) * in);
+        out = network_predict(net, input);
+        memcpy(feat + (size_t)i * d, net->layers[emb].output, sizeof(float) * (size_t)nb * d);
+        if (scores) memcpy(scores + (size_t)i * C, out, sizeof(float) * (size_t)nb * C);
+        if (i + nb >= next_report || i + nb == n) {
+            fprintf(stderr, "asoftmax_eval: forward %d/%d images\n", i + nb, n);
+            next_report = i + nb + n / 4 + 1;
+        }
+    }
+    free(input);
+}
+
+static void check_images(char **paths, int n)
+{
+    int i, w, h, c;
+    for (i = 0; i < n; ++i) {
+        check_readable(paths[i], "image");
+        if (!stbi_info(paths[i], &w, &h, &c))
+            die("image '%s' cannot be decoded: %s", paths[i], stbi_failure_reason());
+    }
+}
+
+/* qsort of pair-end indices by their path (LFW mode) */
+static char **sort_rel;
+static int cmp_rel(const void *a, const void *b)
+{
+    int c = strcmp(sort_rel[*(const int *)a], sort_rel[*(const int *)b]);
+    return c ? c : *(const int *)a - *(const int *)b;
+}
+
+static FILE *open_out(const char *prefix, const char *suffix, char *name, size_t len)
+{
+    FILE *f;
+    snprintf(name, len, "%s%s", prefix, suffix);
+    f = fopen(name, "w");
+    if (!f) die("cannot write '%s': %s", name, strerror(errno));
+    return f;
+}
+
+static void close_out(FILE *f, const char *name)
+{
+    if (ferror(f) | fclose(f)) die("error writing '%s'", name);
+}
+
+/* ---- everything the run measured ---- */
+typedef struct {
+    const char *cfg, *weights;
+    int lfw_mode, n, d, emb, nbins, nhist, np, nfolds;
+    unsigned long long seed;
+    char head[128];
+    double top1, afs, sw, sb, overlap, vmean, vstd, thr_mean;
+    double *same_h, *diff_h; /* (nbins) pair-angle histograms */
+    double *fold_acc;        /* (nfolds) */
+    em_pair_stats st;
+} results;
+
+static double thr_deg(double c) { return acos(fmax(-1, fmin(1, c))) * 180 / M_PI; }
+
+/* all-pairs histograms of at most hist_max rows (a fixed-seed random subset above that) */
+static void pair_hist(const float *feat, const int *y, int n, int d, int hist_max,
+                      unsigned long long seed, results *r)
+{
+    r->nhist = n;
+    if (n > hist_max) {
+        float *sub = xcalloc((size_t)hist_max * d, sizeof(float));
+        int *ysub = xcalloc((size_t)hist_max, sizeof(int)), *perm = xcalloc((size_t)n, sizeof(int));
+        unsigned long long s = seed * 2862933555777941757ULL + 3037000493ULL;
+        int i, j, t;
+        for (i = 0; i < n; ++i) perm[i] = i;
+        for (i = 0; i < hist_max; ++i) { /* partial Fisher-Yates, 64-bit LCG */
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            j = i + (int)((s >> 33) % (unsigned long long)(n - i));
+            t = perm[i]; perm[i] = perm[j]; perm[j] = t;
+            memcpy(sub + (size_t)i * d, feat + (size_t)perm[i] * d, sizeof(float) * d);
+            ysub[i] = y[perm[i]];
+        }
+        r->nhist = hist_max;
+        if (em_pair_angle_hist(sub, hist_max, d, ysub, r->nbins, r->same_h, r->diff_h, &r->st))
+            die("pair-angle histogram failed (out of memory?)");
+        free(sub); free(ysub); free(perm);
+    } else if (em_pair_angle_hist(feat, n, d, y, r->nbins, r->same_h, r->diff_h, &r->st)) {
+        die("pair-angle histogram failed (out of memory?)");
+    }
+}
+
+/* cosine scores of the pairs, then k-fold verification */
+static void verify(const float *feat, int d, const em_pair *pairs, results *r)
+{
+    double *score = xcalloc((size_t)r->np, sizeof(double)), *thr = xcalloc((size_t)r->nfolds, sizeof(double));
+    int *same = xcalloc((size_t)r->np, sizeof(int)), *fold = xcalloc((size_t)r->np, sizeof(int)), i;
+    for (i = 0; i < r->np; ++i) {
+        score[i] = em_cosine(feat + (size_t)pairs[i].a * d, feat + (size_t)pairs[i].b * d, d);
+        same[i] = pairs[i].same;
+        fold[i] = pairs[i].fold;
+    }
+    if (em_verify_kfold(score, same, fold, r->np, r->nfolds, r->fold_acc, thr, &r->vmean, &r->vstd))
+        die("verification: every one of the %d folds needs pairs", r->nfolds);
+    r->thr_mean = 0;
+    for (i = 0; i < r->nfolds; ++i) r->thr_mean += thr[i] / r->nfolds;
+    free(score); free(thr); free(same); free(fold);
+}
+
+static void print_summary(const results *r)
+{
+    const em_pair_stats *st = &r->st;
+    printf("asoftmax_eval: %s\n  weights %s, %d images%s\n", r->cfg, r->weights, r->n,
+           r->lfw_mode ? " (LFW pairs)" : "");
+    printf("  embedding: layer %d, %d-d; head: %s\n", r->emb, r->d, r->head);
+    if (!r->lfw_mode) {
+        if (!isnan(r->top1)) printf("  top-1 accuracy          %.4f\n", r->top1);
+        printf("  angular Fisher score    %.4f   (S_w %.2f / S_b %.2f; lower is better)\n",
+               r->afs, r->sw, r->sb);
+    }
+    printf("  same-class pair angles  %.1f +- %.1f deg (5%%..95%%: %.1f..%.1f)  [%.0f pairs]\n",
+           st->same_mean, st->same_std, em_hist_quantile(r->same_h, r->nbins, .05),
+           em_hist_quantile(r->same_h, r->nbins, .95), st->n_same);
+    printf("  diff-class pair angles  %.1f +- %.1f deg (5%%..95%%: %.1f..%.1f)  [%.0f pairs]\n",
+           st->diff_mean, st->diff_std, em_hist_quantile(r->diff_h, r->nbins, .05),
+           em_hist_quantile(r->diff_h, r->nbins, .95), st->n_diff);
+    printf("  angle overlap           %.4f   (0 = disjoint, 1 = identical)\n", r->overlap);
+    printf("  verification            %.2f%% +- %.2f%%  (%d pairs, %d folds, threshold cos %.3f = %.1f deg)\n",
+           100 * r->vmean, 100 * r->vstd, r->np, r->nfolds, r->thr_mean, thr_deg(r->thr_mean));
+}
+
+/* PREFIX.txt, PREFIX-angles.tsv and (features != NULL) PREFIX-features.tsv */
+static void write_files(const char *prefix, const results *r, const float *features,
+                        const int *y, char **labels)
+{
+    const em_pair_stats *st = &r->st;
+    char name[4096];
+    FILE *f = open_out(prefix, ".txt", name, sizeof(name));
+    int i, k, b;
+    fprintf(f, "# asoftmax_eval key=value summary (tools/asoftmax_eval.c); angles in degrees\n");
+    fprintf(f, "cfg=%s\nweights=%s\nmode=%s\nimages=%d\n", r->cfg, r->weights,
+            r->lfw_mode ? "lfw" : "list", r->n);
+    fprintf(f, "embedding_layer=%d\nembedding_dim=%d\nhead=%s\n", r->emb, r->d, r->head);
+    fprintf(f, "top1=%.6f\nafs=%.6f\nafs_sw=%.6f\nafs_sb=%.6f\n", r->top1, r->afs, r->sw, r->sb);
+    fprintf(f, "hist_images=%d\nhist_bins=%d\n", r->nhist, r->nbins);
+    fprintf(f, "same_pairs=%.0f\nsame_angle_mean=%.4f\nsame_angle_std=%.4f\n", st->n_same,
+            st->same_mean, st->same_std);
+    fprintf(f, "same_angle_p05=%.4f\nsame_angle_p95=%.4f\nsame_angle_max=%.4f\n",
+            em_hist_quantile(r->same_h, r->nbins, .05), em_hist_quantile(r->same_h, r->nbins, .95),
+            st->same_max);
+    fprintf(f, "diff_pairs=%.0f\ndiff_angle_mean=%.4f\ndiff_angle_std=%.4f\n", st->n_diff,
+            st->diff_mean, st->diff_std);
+    fprintf(f, "diff_angle_p05=%.4f\ndiff_angle_p95=%.4f\ndiff_angle_min=%.4f\n",
+            em_hist_quantile(r->diff_h, r->nbins, .05), em_hist_quantile(r->diff_h, r->nbins, .95),
+            st->diff_min);
+    fprintf(f, "angle_overlap=%.6f\n", r->overlap);
+    fprintf(f, "verif_pairs=%d\nverif_folds=%d\nverif_seed=%llu\n", r->np, r->nfolds, r->seed);
+    fprintf(f, "verif_mean=%.6f\nverif_std=%.6f\nverif_threshold_cos=%.6f\nverif_threshold_deg=%.4f\n",
+            r->vmean, r->vstd, r->thr_mean, thr_deg(r->thr_mean));
+    fprintf(f, "verif_fold_acc=");
+    for (i = 0; i < r->nfolds; ++i) fprintf(f, "%s%.4f", i ? "," : "", r->fold_acc[i]);
+    fprintf(f, "\n");
+    close_out(f, name);
+
+    f = open_out(prefix, "-angles.tsv", name, sizeof(name));
+    fprintf(f, "# pair-angle histograms (%s): %.0f same-class, %.0f different-class pairs\n",
+            r->lfw_mode ? "the pairs of pairs.txt" : "all pairs", st->n_same, st->n_diff);
+    fprintf(f, "# lo_deg\thi_deg\tsame\tdiff\tsame_frac\tdiff_frac\n");
+    for (b = 0; b < r->nbins; ++b)
+        fprintf(f, "%.4f\t%.4f\t%.0f\t%.0f\t%.8f\t%.8f\n", b * 180.0 / r->nbins,
+                (b + 1) * 180.0 / r->nbins, r->same_h[b], r->diff_h[b],
+                st->n_same > 0 ? r->same_h[b] / st->n_same : 0,
+                st->n_diff > 0 ? r->diff_h[b] / st->n_diff : 0);
+    close_out(f, name);
+
+    if (features) {
+        f = open_out(prefix, "-features.tsv", name, sizeof(name));
+        fprintf(f, "# label\tname\tf1..f%d: the raw %d-d embedding of each image\n", r->d, r->d);
+        for (i = 0; i < r->n; ++i) {
+            fprintf(f, "%d\t%s", y ? y[i] : -1, y ? labels[y[i]] : "-");
+            for (k = 0; k < r->d; ++k) fprintf(f, "\t%.6g", features[(size_t)i * r->d + k]);
+            fprintf(f, "\n");
+        }
+        close_out(f, name);
+    }
+    printf("  wrote %s.txt, %s-angles.tsv%s\n", prefix, prefix, features ? ", -features.tsv" : "");
+}
+
+int main(int argc, char **argv)
+{
+    const char *out = NULL, *lfw = NULL, *lfw_root = NULL;
+    int layer_opt = -1, npairs = 6000, nfolds = 10, batch = 64, nbins = 180, hist_max = 10000;
+    int want_features = 0, opt, n, nl = 0, i, *y = NULL, C;
+    unsigned long long seed = 1;
+    char **paths, **labels = NULL;
+    network *net;
+    float *feat, *scores = NULL;
+    em_pair *pairs = NULL;
+    results r;
+    static const struct option longopts[] = {
+        {"out", required_argument, 0, 'o'},      {"layer", required_argument, 0, 'l'},
+        {"pairs", required_argument, 0, 'p'},    {"folds", required_argument, 0, 'k'},
+        {"seed", required_argument, 0, 's'},     {"batch", required_argument, 0, 'b'},
+        {"bins", required_argument, 0, 'n'},     {"hist-max", required_argument, 0, 'm'},
+        {"features", no_argument, 0, 'f'},       {"lfw", required_argument, 0, 'L'},
+        {"lfw-root", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'o': out = optarg; break;
+        case 'l': layer_opt = (int)parse_long(optarg, "--layer", 0, INT_MAX); break;
+        case 'p': npairs = (int)parse_long(optarg, "--pairs", 2, 10000000); break;
+        case 'k': nfolds = (int)parse_long(optarg, "--folds", 2, 1000); break;
+        case 's': seed = (unsigned long long)parse_long(optarg, "--seed", 0, LONG_MAX); break;
+        case 'b': batch = (int)parse_long(optarg, "--batch", 1, 4096); break;
+        case 'n': nbins = (int)parse_long(optarg, "--bins", 1, 180000); break;
+        case 'm': hist_max = (int)parse_long(optarg, "--hist-max", 2, 1000000); break;
+        case 'f': want_features = 1; break;
+        case 'L': lfw = optarg; break;
+        case 'R': lfw_root = optarg; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: usage();
+        }
+    }
+    memset(&r, 0, sizeof(r));
+    r.lfw_mode = lfw != NULL;
+    if (r.lfw_mode != (lfw_root != NULL)) {
+        fprintf(stderr, "asoftmax_eval: --lfw and --lfw-root go together\n");
+        usage();
+    }
+    if (argc - optind != (r.lfw_mode ? 2 : 4)) usage();
+    if (!r.lfw_mode && npairs % (2 * nfolds))
+        die("--pairs = %d must be a multiple of 2 x --folds = %d (half same, half different "
+            "pairs in every fold)", npairs, 2 * nfolds);
+    r.cfg = argv[optind];
+    r.weights = argv[optind + 1];
+    r.seed = seed;
+    r.nbins = nbins;
+    r.top1 = r.afs = r.sw = r.sb = NAN;
+    check_readable(r.cfg, "cfg");
+    check_readable(r.weights, "weights");
+
+    /* ---- the images and their labels, or LFW's pairs ---- */
+    if (r.lfw_mode) {
+        FILE *f;
+        char err[512], **rel;
+        int *order, nsets;
+        check_readable(lfw, "pairs file");
+        f = fopen(lfw, "r");
+        if (!f) die("cannot open pairs file '%s': %s", lfw, strerror(errno));
+        if (em_read_lfw_pairs(f, &rel, &pairs, &r.np, &nsets, err, sizeof(err)))
+            die("pairs file '%s': %s", lfw, err);
+        fclose(f);
+        if (nsets < 2) die("pairs file '%s' has 1 set; k-fold verification needs >= 2", lfw);
+        nfolds = nsets;
+        /* each distinct image once: sort the 2*np pair ends by path, number the runs;
+         * pair ends then index paths[] */
+        order = xcalloc((size_t)2 * r.np, sizeof(int));
+        paths = xcalloc((size_t)2 * r.np, sizeof(char *));
+        for (i = 0; i < 2 * r.np; ++i) order[i] = i;
+        sort_rel = rel;
+        qsort(order, (size_t)2 * r.np, sizeof(int), cmp_rel);
+        for (n = 0, i = 0; i < 2 * r.np; ++i) {
+            int e = order[i];
+            if (i == 0 || strcmp(rel[e], rel[order[i - 1]])) {
+                size_t len = strlen(lfw_root) + strlen(rel[e]) + 2;
+                paths[n] = xcalloc(len, 1);
+                snprintf(paths[n], len, "%s/%s", lfw_root, rel[e]);
+                ++n;
+            }
+            if (e % 2 == 0) pairs[e / 2].a = n - 1; else pairs[e / 2].b = n - 1;
+        }
+        em_free_lfw_pairs(rel, NULL, r.np);
+        free(order);
+    } else {
+        paths = read_lines(argv[optind + 2], "image list", &n);
+        labels = read_lines(argv[optind + 3], "labels file", &nl);
+        y = xcalloc((size_t)n, sizeof(int));
+        for (i = 0; i < n; ++i) y[i] = label_of(paths[i], labels, nl);
+        r.np = npairs;
+    }
+    r.n = n;
+    r.nfolds = nfolds;
+    fprintf(stderr, "asoftmax_eval: checking %d images\n", n);
+    check_images(paths, n);
+
+    /* ---- the network and the embedding layer ---- */
+    net = load_network((char *)r.cfg, (char *)r.weights, 0);
+    check_weights_size(net, r.weights);
+    if (net->c != 3)
+        die("cfg '%s' has channels=%d: Darknet's classifier (and this tool) load 3-channel "
+            "images; set channels=3", r.cfg, net->c);
+    if (layer_opt >= 0) {
+        if (layer_opt >= net->n) die("--layer = %d: the cfg has layers 0..%d", layer_opt, net->n - 1);
+        r.emb = layer_opt;
+        snprintf(r.head, sizeof(r.head), "(--layer %d)", r.emb);
+    } else if ((r.emb = find_embedding(net, r.head, sizeof(r.head))) < 0) {
+        die("cfg '%s' ends in neither [asoftmax] nor [connected] + [softmax]: pass --layer N",
+            r.cfg);
+    }
+    r.d = net->layers[r.emb].outputs;
+    C = net->outputs;
+    if (batch > net->batch) batch = net->batch; /* the buffers hold the cfg's batch */
+    set_batch_network(net, batch);
+    fprintf(stderr, "asoftmax_eval: embedding = layer %d (%s, %d outputs); head %s\n", r.emb,
+            get_layer_string(net->layers[r.emb].type), r.d, r.head);
+
+    feat = xcalloc((size_t)n * r.d, sizeof(float));
+    if (!r.lfw_mode) scores = xcalloc((size_t)n * C, sizeof(float));
+    embed(net, r.emb, paths, n, batch, feat, scores);
+
+    /* ---- metrics ---- */
+    r.same_h = xcalloc((size_t)nbins, sizeof(double));
+    r.diff_h = xcalloc((size_t)nbins, sizeof(double));
+    r.fold_acc = xcalloc((size_t)r.nfolds, sizeof(double));
+    if (!r.lfw_mode) {
+        if (C == nl)
+            r.top1 = em_top1(scores, n, C, y);
+        else
+            fprintf(stderr, "asoftmax_eval: note: the network has %d outputs, the labels file "
+                            "%d names: no top-1\n", C, nl);
+        if (em_angular_fisher(feat, n, r.d, y, nl, &r.afs, &r.sw, &r.sb))
+            die("angular Fisher score: invalid input");
+        pair_hist(feat, y, n, r.d, hist_max, seed, &r);
+        pairs = xcalloc((size_t)r.np, sizeof(em_pair));
+        if (em_make_pairs(y, n, r.np, r.nfolds, seed, pairs)) {
+            double nsame = 0;
+            long *cnt = xcalloc((size_t)nl, sizeof(long));
+            for (i = 0; i < n; ++i) ++cnt[y[i]];
+            for (i = 0; i < nl; ++i) nsame += 0.5 * cnt[i] * (cnt[i] - 1);
+            die("cannot draw %d distinct pairs, half of them same-class, from %d images of %d "
+                "classes (%.0f same-class pairs exist): lower --pairs", r.np, n, nl, nsame);
+        }
+    } else {
+        r.nhist = n;
+        em_pairs_angle_hist(feat, r.d, pairs, r.np, nbins, r.same_h, r.diff_h, &r.st);
+    }
+    r.overlap = em_hist_overlap(r.same_h, r.diff_h, nbins);
+    verify(feat, r.d, pairs, &r);
+
+    /* ---- output ---- */
+    print_summary(&r);
+    if (out) write_files(out, &r, (want_features || r.d <= 3) ? feat : NULL, y, labels);
+
+    free(feat); free(scores); free(r.same_h); free(r.diff_h); free(r.fold_acc); free(pairs);
+    free(y);
+    for (i = 0; i < n; ++i) free(paths[i]);
+    free(paths);
+    for (i = 0; i < nl; ++i) free(labels[i]);
+    free(labels);
+    free_network(net);
+    return 0;
+}
