@@ -24,19 +24,7 @@
 #include "darknet.h"
 #include "network.h"
 
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                     \
-    do {                                                     \
-        if (cond) {                                          \
-            ++n_pass;                                        \
-        } else {                                             \
-            ++n_fail;                                        \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);      \
-            printf(__VA_ARGS__);                             \
-            printf("\n");                                    \
-        }                                                    \
-    } while (0)
+#include "check.h"
 
 /* ---- deterministic random numbers (independent of Darknet's rand()) ---- */
 static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;

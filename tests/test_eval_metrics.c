@@ -27,19 +27,7 @@
 
 #include "eval_metrics.h"
 
-static int n_pass, n_fail;
-
-#define CHECK(cond, ...)                                     \
-    do {                                                     \
-        if (cond) {                                          \
-            ++n_pass;                                        \
-        } else {                                             \
-            ++n_fail;                                        \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);      \
-            printf(__VA_ARGS__);                             \
-            printf("\n");                                    \
-        }                                                    \
-    } while (0)
+#include "check.h"
 
 #define NEAR(a, b, tol) (fabs((double)(a) - (double)(b)) <= (tol))
 
