@@ -164,7 +164,4 @@ bench: deps darknet
 	scripts/bench.sh $(DARKNET) $(BENCH_DIR)
 
 clean:
-	rm -rf $(BUILD)/darknet $(BUILD)/darknet-test $(BUILD)/darknet-sanitize $(BUILD)/darknet-src \
-	    $(BUILD)/tests $(BUILD)/tests-sanitize $(BUILD)/demo $(BUILD)/fmnist2darknet \
-	    $(BUILD)/darknet-gpu $(BUILD)/darknet-gpu-nocudnn
-	rm -rf $(BUILD)/bench
+	@[ -d $(BUILD) ] && find $(BUILD) -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} + || true
