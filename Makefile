@@ -9,7 +9,7 @@
 #   make gpu-check     on a machine with a GPU: build, GPU-vs-CPU tests, GPU training run
 #   make fuzz          fuzz the [asoftmax] section parser + layer (clang libFuzzer, ASan+UBSan)
 #   make valgrind      the unit tests under valgrind memcheck
-#   make longrun       5000 training batches of the Fashion-MNIST [asoftmax] cfg (~25 min)
+#   make longrun       5000 training batches of the Fashion-MNIST [asoftmax] cfg (~40 min on 2 cores)
 #
 # Switches passed through to Darknet's own Makefile:
 #   OPENMP=1 (default: ~2x faster CPU training)  DEBUG=0  GPU=0  CUDNN=0  ARCH=
@@ -104,7 +104,7 @@ gpu-build:
 gpu-check:
 	scripts/gpu-check.sh
 
-# 5000 batches of cfg/fmnist-asoftmax.cfg: no NaN, a falling loss (~25 min; not in CI)
+# 5000 batches of cfg/fmnist-asoftmax.cfg: no NaN, a falling loss (~40 min on 2 cores; not in CI)
 longrun: deps darknet
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src \
 	    tools/fmnist2darknet.c $(DARKNET_DIR)/libdarknet.a -lz -lm -pthread -fopenmp -o $(BUILD)/fmnist2darknet

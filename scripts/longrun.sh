@@ -3,7 +3,7 @@
 # Trains cfg/fmnist-asoftmax.cfg on all 60000 Fashion-MNIST images for LONGRUN_BATCHES
 # (default 5000) batches of 128 with `darknet classifier train`, then checks that no loss is
 # NaN/Inf, that the loss fell (mean of the last 100 batches below the first 100), and that
-# the final weights validate. About 25 min on 2 cores; not part of CI. Progress every 30 s.
+# the final weights validate. About 40 min on 2 cores (38 min measured); not part of CI. Progress every 30 s.
 set -uo pipefail
 # OpenMP threads that spin while waiting slow Darknet ~10x when another process shares a core
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
