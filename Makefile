@@ -76,6 +76,7 @@ test: deps
 	$(CC) $(TEST_CFLAGS) -Itools tests/test_eval_metrics.c tools/eval_metrics.c -lm -o $(TEST_BIN)/test_eval_metrics
 	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval
 	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20
+	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader
 	@if [ "$(SANITIZE)" != 1 ] && [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory gpu-build TEST_BIN=$(TEST_BIN); \
 	 else rm -f $(TEST_BIN)/test_asoftmax_gpu; \
 	   if [ "$(SANITIZE)" = 1 ]; then echo "GPU build SKIPPED: not with SANITIZE=1"; \

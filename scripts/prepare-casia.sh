@@ -25,8 +25,10 @@
 # identity) and stops with exit status 1 otherwise.
 #
 # Then: set [asoftmax] output= in the cfg to the number of classes printed (CASIA-WebFace:
-# 10572), and train with `darknet classifier train OUT_DIR/casia.data cfg/sphereface20.cfg`
-# (read the cfg's header about non-square inputs first). Rerunning rewrites everything.
+# 10572), and train with this project's build (stock Darknet crops 112x96 inputs to
+# squares; see the cfg's header):
+#   build/darknet/darknet classifier train OUT_DIR/casia.data cfg/sphereface20.cfg
+# Rerunning rewrites everything.
 # Exit status 1 on bad input (missing folder, no identities, an identity without images,
 # a name with '@' or a newline, OUT_DIR containing '@').
 set -euo pipefail

@@ -37,6 +37,7 @@ suite bad_input "$HERE/bad_input.sh" "$DARKNET" "$DIR/bad_input"
 suite e2e       "$HERE/e2e_smoke.sh" "$DARKNET" "$DIR/fmnist2darknet" "$DIR/e2e"
 suite eval_metrics  "$DIR/test_eval_metrics"
 suite sphereface20  "$DIR/test_sphereface20" "$HERE/../cfg/sphereface20.cfg" "$DIR"
+suite loader        "$DIR/test_loader" "$DIR"
 suite eval_tool     "$HERE/test_eval_tool.sh" "$DARKNET" "$DIR/asoftmax_eval" "$DIR/e2e/data" "$DIR/eval_tool"
 suite prepare_casia "$HERE/test_prepare_casia.sh" "$DIR/prepare_casia"
 
