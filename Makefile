@@ -57,7 +57,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
 TEST_LIBS   := -lm -pthread $(TEST_OMP)
 
-.PHONY: all darknet test demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
+.PHONY: all darknet converter test demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
 
 all: darknet
 
@@ -83,12 +83,16 @@ test: deps
 	   else echo "GPU build SKIPPED: no nvcc at $(NVCC)"; fi; fi
 	tests/run-tests.sh $(TEST_DIR)/darknet $(TEST_BIN)
 
-demo: deps darknet
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src \
-	    tools/fmnist2darknet.c $(DARKNET_DIR)/libdarknet.a -lz -lm -pthread -fopenmp -o $(BUILD)/fmnist2darknet
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src -Itools \
-	    tools/asoftmax_eval.c tools/eval_metrics.c $(DARKNET_DIR)/libdarknet.a -lm -pthread -fopenmp -o $(BUILD)/asoftmax_eval
-	scripts/demo.sh $(DARKNET) $(BUILD)/fmnist2darknet
+# Our tools against the main build: the Fashion-MNIST converter (demo, longrun, bench).
+TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src
+TOOL_LIBS   := $(DARKNET_DIR)/libdarknet.a -lm -pthread -fopenmp
+CONVERTER   := $(BUILD)/fmnist2darknet
+converter: darknet
+	$(CC) $(TOOL_CFLAGS) tools/fmnist2darknet.c $(TOOL_LIBS) -lz -o $(CONVERTER)
+
+demo: deps converter
+	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(BUILD)/asoftmax_eval
+	scripts/demo.sh $(DARKNET) $(CONVERTER)
 
 # Both GPU variants must compile and link on CUDA 12/13 + cuDNN 8/9 (no GPU needed); the
 # GPU-vs-CPU test links against the cuDNN one and reports SKIPPED where no GPU is present.
@@ -106,10 +110,8 @@ gpu-check:
 	scripts/gpu-check.sh
 
 # 5000 batches of cfg/fmnist-asoftmax.cfg: no NaN, a falling loss (~40 min on 2 cores; not in CI)
-longrun: deps darknet
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src \
-	    tools/fmnist2darknet.c $(DARKNET_DIR)/libdarknet.a -lz -lm -pthread -fopenmp -o $(BUILD)/fmnist2darknet
-	scripts/longrun.sh $(DARKNET) $(BUILD)/fmnist2darknet
+longrun: deps converter
+	scripts/longrun.sh $(DARKNET) $(CONVERTER)
 
 # The unit tests under valgrind memcheck: zero errors, zero definite leaks outside the
 # Darknet leaks listed (each with its reason) in tests/valgrind.supp.
@@ -150,12 +152,9 @@ fuzz: deps
 # where no GPU is present.
 BENCH_DIR    := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror
-bench: deps darknet
+bench: deps converter
 	@mkdir -p $(BENCH_DIR)
-	$(CC) $(BENCH_CFLAGS) -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src tools/bench_heads.c \
-	    $(DARKNET_DIR)/libdarknet.a -lm -pthread -fopenmp -o $(BENCH_DIR)/bench_heads
-	$(CC) $(BENCH_CFLAGS) -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src tools/fmnist2darknet.c \
-	    $(DARKNET_DIR)/libdarknet.a -lz -lm -pthread -fopenmp -o $(BENCH_DIR)/fmnist2darknet
+	$(CC) $(TOOL_CFLAGS) tools/bench_heads.c $(TOOL_LIBS) -o $(BENCH_DIR)/bench_heads
 	@if [ -x "$(NVCC)" ]; then \
 	    scripts/build-darknet.sh $(GPU_DIR) GPU=1 CUDNN=1 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)") && \
 	    echo "building the GPU twin $(BENCH_DIR)/bench_heads_gpu" && \

@@ -26,7 +26,7 @@
 #   FMNIST_DIR=/usr/share/datasets/fashion-mnist
 # A longer, steadier run: BENCH_REPS=15 BENCH_BUDGET_S=0 BENCH_E2E_BATCHES=100 make bench
 # Data: reuses build/demo/data (from `make demo`) when its train.list is there, else converts
-# BENCH_E2E_IMAGES=2560 training images into BENCH_DIR/data with BENCH_DIR/fmnist2darknet.
+# BENCH_E2E_IMAGES=2560 training images into BENCH_DIR/data with build/fmnist2darknet.
 set -euo pipefail
 
 usage="usage: bench.sh DARKNET BENCH_DIR"
@@ -36,7 +36,7 @@ DARKNET=$(readlink -f "$1")
 BDIR=$(readlink -f "$2")
 BENCH=$BDIR/bench_heads
 BENCH_GPU=$BDIR/bench_heads_gpu
-CONVERTER=$BDIR/fmnist2darknet
+CONVERTER=$ROOT/build/fmnist2darknet  # `make converter`
 for exe in "$DARKNET" "$BENCH"; do
     [ -x "$exe" ] || { echo "bench: $exe is not an executable ($usage)" >&2; exit 1; }
 done

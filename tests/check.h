@@ -1,7 +1,9 @@
 /*
- * check.h — the tests' one assertion: CHECK(cond, printf-style message) counts a pass or
- * prints "FAIL file:line: message" and counts a failure. Each test program includes this
- * once and ends with printf("%d passed, %d failed\n", n_pass, n_fail).
+ * check.h — what the C tests share: the one assertion, CHECK(cond, printf-style message),
+ * which counts a pass or prints "FAIL file:line: message" and counts a failure (each test
+ * program includes this once and ends with printf("%d passed, %d failed\n", n_pass,
+ * n_fail)); and urand(), a deterministic uniform [0,1) generator (xorshift64) independent
+ * of Darknet's rand(), seeded by assigning urand_state.
  */
 #ifndef ASOFTMAX_TESTS_CHECK_H
 #define ASOFTMAX_TESTS_CHECK_H
@@ -21,5 +23,15 @@ static int n_pass, n_fail;
             printf("\n");                                    \
         }                                                    \
     } while (0)
+
+static unsigned long long urand_state = 0x9E3779B97F4A7C15ULL;
+
+static inline double urand(void)
+{
+    urand_state ^= urand_state << 13;
+    urand_state ^= urand_state >> 7;
+    urand_state ^= urand_state << 17;
+    return (double)(urand_state >> 11) / 9007199254740992.0;
+}
 
 #endif

@@ -26,15 +26,7 @@
 
 #include "check.h"
 
-/* ---- deterministic random numbers (independent of Darknet's rand()) ---- */
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
-static double urand(void) /* uniform [0,1) */
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
+/* ---- deterministic random numbers: urand() from check.h ---- */
 static double nrand(void) /* standard normal */
 {
     double u = urand() + 1e-12, v = urand();
@@ -431,7 +423,7 @@ static void test_stress(void)
                 for (li = 0; li < 2; ++li) {
                     float x[B * K], w[C * K];
                     int y[B] = {0, 5, 12};
-                    rng_state = 77 + (unsigned)(si * 131 + wi * 17 + m * 3 + li);
+                    urand_state = 77 + (unsigned)(si * 131 + wi * 17 + m * 3 + li);
                     for (i = 0; i < B * K; ++i) x[i] = (float)(nrand() * scales[si]);
                     for (i = 0; i < C * K; ++i) w[i] = (float)(nrand() * scales[wi]);
                     CHECK(float_step_finite(B, K, C, x, w, y, m, lambdas[li]),
@@ -537,7 +529,7 @@ static network *load_net(const char *dir, const char *weights)
 static void fill_batch(network *net, unsigned seed)
 {
     int i, b;
-    rng_state = 0x1234567ULL + seed;
+    urand_state = 0x1234567ULL + seed;
     for (i = 0; i < net->inputs * net->batch; ++i) net->input[i] = (float)nrand();
     memset(net->truth, 0, sizeof(float) * net->truths * net->batch);
     for (b = 0; b < net->batch; ++b) net->truth[b * net->truths + (int)(urand() * net->truths)] = 1;

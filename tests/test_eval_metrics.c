@@ -31,16 +31,6 @@
 
 #define NEAR(a, b, tol) (fabs((double)(a) - (double)(b)) <= (tol))
 
-/* deterministic noise for the synthetic clusters */
-static unsigned long long rs = 88172645463325252ULL;
-static double urand(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return (double)(rs >> 11) / 9007199254740992.0;
-}
-
 /* n samples of `classes` classes (row i has class i % classes) in d >= classes dims:
  * class c sits on the axis e_c with norm in [1, 3) and uniform noise of +-noise per dim. */
 static float *clusters(int n, int d, int classes, double noise, int *labels)
@@ -401,6 +391,7 @@ static void test_lfw_reader(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    urand_state = 88172645463325252ULL; /* the synthetic clusters' noise */
     test_angles();
     test_top1();
     test_afs();

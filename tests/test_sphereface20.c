@@ -31,15 +31,6 @@
 
 enum { BATCH = 1, CLASSES = 10572, EMB = 512, NLAYERS = 30 };
 
-static unsigned long long rs = 0x2545F4914F6CDD1DULL;
-static double urand(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return (double)(rs >> 11) / 9007199254740992.0;
-}
-
 /* copies cfg to out with batch=BATCH, subdivisions=1 */
 static int write_small_cfg(const char *cfg, const char *out)
 {
@@ -107,6 +98,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s CFG SCRATCH_DIR\n", argv[0]);
         return 2;
     }
+    urand_state = 0x2545F4914F6CDD1DULL; /* the random images and labels */
     snprintf(path, sizeof(path), "%s/sphereface20-test.cfg", argv[2]);
     if (write_small_cfg(argv[1], path)) {
         printf("0 passed, 1 failed\n");

@@ -56,21 +56,7 @@ double em_top1(const float *scores, int n, int C, const int *labels)
 
 /* ---- angular Fisher score ---- */
 
-/* cosine of a double vector with a float vector; 0 if either is zero */
-static double cos_df(const double *a, const float *b, int d)
-{
-    double ab = 0, aa = 0, bb = 0, c;
-    int k;
-    for (k = 0; k < d; ++k) {
-        ab += a[k] * b[k];
-        aa += a[k] * a[k];
-        bb += (double)b[k] * b[k];
-    }
-    if (aa == 0 || bb == 0) return 0;
-    c = ab / sqrt(aa * bb);
-    return c > 1 ? 1 : c < -1 ? -1 : c;
-}
-
+/* cosine of two double vectors; 0 if either is zero */
 static double cos_dd(const double *a, const double *b, int d)
 {
     double ab = 0, aa = 0, bb = 0, c;
@@ -88,7 +74,7 @@ static double cos_dd(const double *a, const double *b, int d)
 int em_angular_fisher(const float *x, int n, int d, const int *labels, int nclasses,
                       double *afs, double *sw, double *sb)
 {
-    double *mu, *mui, Sw = 0, Sb = 0;
+    double *mu, *mui, *xd, Sw = 0, Sb = 0;
     long *cnt;
     int i, k;
     if (!x || !labels || !afs || n <= 0 || d <= 0 || nclasses <= 0) return -1;
@@ -97,8 +83,9 @@ int em_angular_fisher(const float *x, int n, int d, const int *labels, int nclas
     mu = calloc((size_t)d, sizeof(double));
     mui = calloc((size_t)nclasses * d, sizeof(double));
     cnt = calloc((size_t)nclasses, sizeof(long));
-    if (!mu || !mui || !cnt) {
-        free(mu); free(mui); free(cnt);
+    xd = malloc((size_t)d * sizeof(double)); /* one feature row in double */
+    if (!mu || !mui || !cnt || !xd) {
+        free(mu); free(mui); free(cnt); free(xd);
         return -1;
     }
     for (i = 0; i < n; ++i) {
@@ -114,13 +101,16 @@ int em_angular_fisher(const float *x, int n, int d, const int *labels, int nclas
     for (i = 0; i < nclasses; ++i)
         for (k = 0; k < d; ++k)
             if (cnt[i]) mui[(size_t)i * d + k] /= cnt[i];
-    for (i = 0; i < n; ++i) Sw += 1 - cos_df(mui + (size_t)labels[i] * d, x + (size_t)i * d, d);
+    for (i = 0; i < n; ++i) {
+        for (k = 0; k < d; ++k) xd[k] = x[(size_t)i * d + k];
+        Sw += 1 - cos_dd(mui + (size_t)labels[i] * d, xd, d);
+    }
     for (i = 0; i < nclasses; ++i)
         if (cnt[i]) Sb += cnt[i] * (1 - cos_dd(mui + (size_t)i * d, mu, d));
     *afs = Sb > 0 ? Sw / Sb : Sw > 0 ? INFINITY : NAN;
     if (sw) *sw = Sw;
     if (sb) *sb = Sb;
-    free(mu); free(mui); free(cnt);
+    free(mu); free(mui); free(cnt); free(xd);
     return 0;
 }
 
