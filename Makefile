@@ -1,7 +1,8 @@
 # Darknet with the [asoftmax] layer (A-Softmax / SphereFace). See README.md.
 #
 #   make          build Darknet + [asoftmax]: build/darknet/darknet, build/darknet/libdarknet.{a,so}
-#   make test     build a test copy (no -Ofast) and run every test (tests/run-tests.sh)
+#   make test     build a test copy (no -Ofast) and run every test (tests/run-tests.sh); the
+#                 unit and bad-input suites run again against the shipped -Ofast build
 #   make demo     train the softmax and [asoftmax] Fashion-MNIST cfgs side by side
 #   make bench    time/memory of [asoftmax] vs [connected]+[softmax], end-to-end images/s (~4 min)
 #   make clean    remove build/ (the downloaded Darknet source is kept in build/cache)
@@ -53,6 +54,12 @@ SAN_FLAGS :=
 TEST_ARGS := OPENMP=1 "OPTS=-O2 -g"
 TEST_OMP  := -fopenmp
 endif
+# The shipped CPU build, which users run (Darknet's -Ofast, OpenMP): `make test` runs the unit
+# and bad-input suites against it too, since -Ofast may drop NaN/Inf checks. It is `make`'s own
+# build/darknet (shared with `make demo`), or a CPU twin of it when GPU=1 is given.
+SHIP_DIR  := $(if $(filter 1,$(GPU)),$(BUILD)/darknet-cpu,$(DARKNET_DIR))
+SHIP_ARGS := OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=0 CUDNN=0
+
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
 TEST_LIBS   := -lm -pthread $(TEST_OMP)
@@ -77,11 +84,16 @@ test: deps
 	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval
 	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20
 	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader
+	@if [ "$(SANITIZE)" != 1 ]; then set -e; scripts/build-darknet.sh $(SHIP_DIR) $(SHIP_ARGS); \
+	    mkdir -p $(TEST_BIN)/shipped; echo "unit tests against the shipped build $(SHIP_DIR)"; \
+	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
+	        $(TEST_LIBS) -o $(TEST_BIN)/shipped/test_asoftmax; \
+	 else rm -rf $(TEST_BIN)/shipped; fi
 	@if [ "$(SANITIZE)" != 1 ] && [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory gpu-build TEST_BIN=$(TEST_BIN); \
 	 else rm -f $(TEST_BIN)/test_asoftmax_gpu; \
 	   if [ "$(SANITIZE)" = 1 ]; then echo "GPU build SKIPPED: not with SANITIZE=1"; \
 	   else echo "GPU build SKIPPED: no nvcc at $(NVCC)"; fi; fi
-	tests/run-tests.sh $(TEST_DIR)/darknet $(TEST_BIN)
+	tests/run-tests.sh $(TEST_DIR)/darknet $(TEST_BIN) $(if $(filter 1,$(SANITIZE)),,$(SHIP_DIR)/darknet)
 
 # Our tools against the main build: the Fashion-MNIST converter (demo, longrun, bench).
 TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # gpu-check.sh — `make gpu-check`: on a machine with an NVIDIA GPU and the CUDA toolkit,
-# build the GPU variant of Darknet + [asoftmax], run the GPU-vs-CPU tests, benchmark the
-# head on the GPU against [connected]+[softmax] (tools/bench_heads.c), and train the
-# Fashion-MNIST [asoftmax] smoke cfg with `darknet classifier train` on the GPU, once with
-# one replica and once with `-gpus 0,0` (two replicas on one device: the multi-GPU weight
-# sync path). Aims at under 8 minutes; prints a closing `N passed, N failed` line.
+# build the GPU variant of Darknet + [asoftmax], run the GPU-vs-CPU tests (also under
+# compute-sanitizer's memcheck, racecheck, initcheck and synccheck) and the bad-input suite
+# against the GPU binary, benchmark the head on the GPU against [connected]+[softmax]
+# (tools/bench_heads.c), and train the Fashion-MNIST [asoftmax] smoke cfg with `darknet
+# classifier train` on the GPU, once with one replica and once with `-gpus 0,0` (two
+# replicas on one device: the multi-GPU weight sync path). Aims at under 10 minutes;
+# prints a closing `N passed, N failed` line.
 #   GPU_ARCH   nvcc -gencode flags (default: only the local GPU's, for a fast build)
 #   FMNIST_DIR the Fashion-MNIST idx .gz files (default: Debian's dataset-fashion-mnist)
 set -uo pipefail
@@ -46,6 +48,33 @@ if grep -q '^SKIPPED' "$OUT/gpu-tests.log"; then
 fi
 
 GPU_DIR=$ROOT/build/darknet-gpu
+
+# the GPU tests under NVIDIA's compute-sanitizer: out-of-bounds and misaligned accesses
+# (memcheck), shared-memory races (racecheck), reads of uninitialized device memory
+# (initcheck), illegal __syncthreads use (synccheck); small shapes (the tool is slow)
+SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer \
+            /usr/local/cuda/compute-sanitizer/compute-sanitizer 2>/dev/null | head -1)
+if [ -n "$SANITIZER" ]; then
+    for tool in memcheck racecheck initcheck synccheck; do
+        t0=$SECONDS
+        if timeout 600 "$SANITIZER" --tool "$tool" --error-exitcode 99 \
+            "$OUT/test_asoftmax_gpu" --small > "$OUT/sanitizer-$tool.log" 2>&1; then
+            ok "compute-sanitizer --tool $tool: $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/sanitizer-$tool.log" | tail -1) ($((SECONDS - t0)) s)"
+        else
+            grep -E '^========= (Invalid|Race|Uninitialized|Barrier|Error|ERROR)' "$OUT/sanitizer-$tool.log" | head -10
+            bad "compute-sanitizer --tool $tool (log $OUT/sanitizer-$tool.log)"
+        fi
+    done
+else
+    bad "compute-sanitizer not found (CUDA toolkit's bin/): the sanitizer runs are owed"
+fi
+
+# the bad-input suite against the GPU binary (Darknet's flags for .cu files differ)
+if tests/bad_input.sh "$GPU_DIR/darknet" "$OUT/bad_input" > "$OUT/bad_input.log" 2>&1; then
+    ok "bad input on the GPU build: $(grep -oE '[0-9]+ passed, [0-9]+ failed' "$OUT/bad_input.log")"
+else
+    grep -E '^FAIL' "$OUT/bad_input.log"; bad "bad input on the GPU build (log $OUT/bad_input.log)"
+fi
 GPU_LINK="-L/usr/local/cuda/lib64 -lcuda -lcudart -lcublas -lcurand -lcudnn -lstdc++ -lm -pthread"
 
 # the benchmark's GPU twin: [asoftmax] vs [connected]+[softmax] on the device

@@ -147,12 +147,14 @@ __global__ static void wcoef_kernel(int B, int C, const float *gz, const float *
     wcoef[j] = (float)(s / ((double)wnorm[j] * wnorm[j]));
 }
 
-/* y (n,k) = x (n,k) / norms_i row by row */
+/* y (n,k) = x (n,k) / norms_i row by row. __fdiv_rn: the IEEE-rounded quotient, as on the
+ * CPU, even if this file is ever built with --use_fast_math (whose approximate division
+ * flushes denormals and returns 0 for divisors > 2^126); Darknet's Makefile does not use it. */
 __global__ static void divide_rows_kernel(size_t nk, int k, const float *norms, const float *x,
                                           float *y)
 {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < nk) y[i] = x[i] / norms[i / k];
+    if (i < nk) y[i] = __fdiv_rn(x[i], norms[i / k]);
 }
 
 /* y (n,k) += coef_i * x (n,k) row by row */

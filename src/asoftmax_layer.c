@@ -235,7 +235,8 @@ static int asoftmax_opt_int(asoftmax_cfg *c, list *options, const char *key, int
     return (int)v;
 }
 
-/* Finite float option >= 0. */
+/* Finite float option >= 0. The finiteness test reads the bits (asoftmax_is_finite), so that
+ * "nan" and "inf" are rejected in the -Ofast build users run, not only in the test build. */
 static float asoftmax_opt_nonneg(asoftmax_cfg *c, list *options, const char *key, float def)
 {
     char *end = NULL;
@@ -244,7 +245,7 @@ static float asoftmax_opt_nonneg(asoftmax_cfg *c, list *options, const char *key
     if (!val) return def;
     errno = 0;
     v = strtod(val, &end);
-    if (end == val || *end != '\0' || errno == ERANGE || !isfinite(v) || v < 0 || v > FLT_MAX) {
+    if (end == val || *end != '\0' || errno == ERANGE || !asoftmax_is_finite(v) || v < 0 || v > FLT_MAX) {
         asoftmax_cfg_error(c, key, val, "must be a finite number >= 0");
         return def;
     }

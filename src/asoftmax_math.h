@@ -14,6 +14,8 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #ifdef __CUDACC__
 #define ASOFTMAX_HD __host__ __device__
@@ -42,6 +44,17 @@ static inline asoftmax_params asoftmax_default_params(void)
 {
     asoftmax_params p = {4, 1000.f, 0.12f, 1.f, 5.f};
     return p;
+}
+
+/* 1 when v is neither NaN nor +-Inf, read from its IEEE-754 bits (exponent field all ones =
+ * NaN or Inf). isfinite()/isnan() cannot be used for validation: Darknet builds with -Ofast,
+ * whose -ffinite-math-only lets the compiler fold them to constants (a cfg value "nan" then
+ * passed every check); an integer test of the bits holds whatever the float flags. */
+static inline int asoftmax_is_finite(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof(u));
+    return ((u >> 52) & 0x7ff) != 0x7ff;
 }
 
 /* lambda at t batches trained (t = get_current_batch(net) in Darknet). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bad_input.sh DARKNET WORKDIR — every invalid [asoftmax] cfg stops the real `darknet`
-# executable with exit status 1 and exactly one message naming the layer, key and value;
-# unknown keys are reported as Darknet reports them. Prints PASS/FAIL per case and a
+# executable (the test build, the shipped -Ofast build, the GPU build) with exit status 1
+# and exactly one message naming the layer, key and value; unknown keys are reported as
+# Darknet reports them. Prints PASS/FAIL per case and a
 # closing `N passed, N failed` line; exit status 1 on any failure.
 set -uo pipefail
 
@@ -42,6 +43,11 @@ case_bad lambda_gamma_nan "[asoftmax] layer 0: lambda_gamma = 'nan':"    "$NET"$
 case_bad lambda_power_neg "[asoftmax] layer 0: lambda_power = '-0.5':"   "$NET"$'\n[asoftmax]\noutput=3\nlambda_power=-0.5\n'
 case_bad lambda_min_text "[asoftmax] layer 0: lambda_min = '5x':"        "$NET"$'\n[asoftmax]\noutput=3\nlambda_min=5x\n'
 case_bad lambda_min_inf  "[asoftmax] layer 0: lambda_min = 'inf':"       "$NET"$'\n[asoftmax]\noutput=3\nlambda_min=inf\n'
+case_bad lambda_power_nan "[asoftmax] layer 0: lambda_power = 'nan':"    "$NET"$'\n[asoftmax]\noutput=3\nlambda_power=nan\n'
+case_bad lambda_base_NAN "[asoftmax] layer 0: lambda_base = 'NAN':"      "$NET"$'\n[asoftmax]\noutput=3\nlambda_base=NAN\n'
+case_bad lambda_min_negnan "[asoftmax] layer 0: lambda_min = '-nan':"    "$NET"$'\n[asoftmax]\noutput=3\nlambda_min=-nan\n'
+case_bad lambda_base_inf "[asoftmax] layer 0: lambda_base = 'Infinity':" "$NET"$'\n[asoftmax]\noutput=3\nlambda_base=Infinity\n'
+case_bad lambda_gamma_overflow "[asoftmax] layer 0: lambda_gamma = '1e999':" "$NET"$'\n[asoftmax]\noutput=3\nlambda_gamma=1e999\n'
 case_bad input_empty     "[asoftmax] layer 1: inputs = '0':"             "$NET"$'\n[connected]\noutput=0\n\n[asoftmax]\noutput=3\n'
 case_bad not_last        "[asoftmax] layer 0: position: [asoftmax] reads the labels and must be the last layer" \
                                                                          "$NET"$'\n[asoftmax]\noutput=3\n\n[softmax]\n'

@@ -10,6 +10,11 @@
 
 #include <stdio.h>
 
+/* the tests check results with isfinite()/isnan(): refuse a build that may fold them away */
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "the tests need isfinite()/isnan(): build them without -ffinite-math-only (-Ofast)"
+#endif
+
 static int n_pass, n_fail;
 
 #define CHECK(cond, ...)                                     \

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# run-tests.sh DARKNET TESTDIR — run every test suite of the project (called by `make test`).
-#   TESTDIR holds the built test programs (test_asoftmax, fmnist2darknet) and scratch space.
+# run-tests.sh DARKNET TESTDIR [SHIPPED] — run every test suite of the project (`make test`).
+#   DARKNET is the test build (-O2 -g); TESTDIR holds the built test programs (test_asoftmax,
+#   fmnist2darknet, ...) and scratch space. SHIPPED, when given, is the darknet users run
+#   (-Ofast, OpenMP): the bad-input suite runs against it as well, and so does the unit suite
+#   as TESTDIR/shipped/test_asoftmax (linked against the shipped libdarknet.a).
 # Each suite prints its own `N passed, N failed` line; a suite that dies without one counts
 # as one failure; `N skipped` (tests that need hardware that is absent) is counted apart,
 # never as passed. Ends with the total `N passed, N failed, N skipped`; exit status 1 on
@@ -8,7 +11,8 @@
 set -uo pipefail
 
 DARKNET=${1:?usage: run-tests.sh DARKNET TESTDIR}
-DIR=${2:?usage: run-tests.sh DARKNET TESTDIR}
+DIR=${2:?usage: run-tests.sh DARKNET TESTDIR [SHIPPED]}
+SHIPPED=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 total_pass=0 total_fail=0 total_skip=0
 
@@ -35,6 +39,12 @@ suite() { # suite NAME COMMAND...
 suite unit      "$DIR/test_asoftmax" "$DIR"
 suite bad_input "$HERE/bad_input.sh" "$DARKNET" "$DIR/bad_input"
 suite e2e       "$HERE/e2e_smoke.sh" "$DARKNET" "$DIR/fmnist2darknet" "$DIR/e2e"
+if [ -n "$SHIPPED" ]; then
+    suite unit_shipped      "$DIR/shipped/test_asoftmax" "$DIR/shipped"
+    suite bad_input_shipped "$HERE/bad_input.sh" "$SHIPPED" "$DIR/bad_input_shipped"
+else
+    echo "== unit_shipped, bad_input_shipped"; echo "   SKIPPED: no shipped build given (SANITIZE=1)"
+fi
 suite eval_metrics  "$DIR/test_eval_metrics"
 suite sphereface20  "$DIR/test_sphereface20" "$HERE/../cfg/sphereface20.cfg" "$DIR"
 suite loader        "$DIR/test_loader" "$DIR"

@@ -9,10 +9,16 @@
  *      cases, inference output, the lambda schedule, edge cases (zero vectors, huge logits,
  *      unlabeled rows);
  *   4. the Darknet adapter inside a real parsed network: forward/backward wiring, the
- *      update rule, lambda from get_current_batch, weights save/load bit-exact + resume.
+ *      update rule, lambda from get_current_batch, weights save/load bit-exact + resume;
+ *   5. numeric stress (feature and weight norms 1e-30 .. 1e30);
+ *   6. cfg validation: every invalid value of the README's list, NaN and Inf spellings
+ *      included, rejected by asoftmax_parse_options with the key and value named.
  *
- * Built and run by `make test` (never with -Ofast). Prints every failure, then a closing
- * `N passed, N failed` line; exit status 1 on any failure.
+ * `make test` runs this program twice: linked against the test build of Darknet (-O2 -g)
+ * and against the shipped build (Darknet's -Ofast, OpenMP), so that a check the compiler
+ * may drop under -ffinite-math-only (isnan/isfinite) shows up as a failure here.
+ * Prints every failure, then a closing `N passed, N failed` line; exit status 1 on any
+ * failure.
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +28,9 @@
 
 #include "asoftmax_layer.h"
 #include "darknet.h"
+#include "list.h"
 #include "network.h"
+#include "option_list.h"
 
 #include "check.h"
 
@@ -717,6 +725,71 @@ static void test_resume(const char *dir)
     }
 }
 
+/* ---- 6. cfg validation, in whatever build this program is linked against ---- */
+
+/* asoftmax_parse_options on one [asoftmax] section: key=val (key NULL: none), and `output=3`
+ * unless key is "output";
+ * returns its status, the message in msg */
+static int parse_one(const char *key, const char *val, int inputs, int is_last,
+                     asoftmax_params *p, char *msg, size_t len)
+{
+    list *options = make_list();
+    int outputs = 0, rc;
+    if (!key || strcmp(key, "output")) option_insert(options, "output", "3");
+    if (key) option_insert(options, (char *)key, (char *)val);
+    msg[0] = '\0';
+    rc = asoftmax_parse_options(options, inputs, 7, is_last, p, &outputs, msg, len);
+    free_list_contents(options); /* the kvp structs; keys and values are literals */
+    free_list(options);
+    return rc;
+}
+
+static void test_validation(void)
+{
+    /* every invalid value of README "Options"; NaN and Inf in every spelling strtod takes */
+    static const char *bad[][2] = {
+        {"margin", "0"}, {"margin", "-2"}, {"margin", "2.5"}, {"margin", "four"}, {"margin", "65"},
+        {"margin", "99999999999999999999"}, {"output", "1"}, {"output", "ten"},
+        {"lambda_base", "-1"}, {"lambda_base", "inf"}, {"lambda_base", "Infinity"},
+        {"lambda_gamma", "nan"}, {"lambda_gamma", "-nan"}, {"lambda_gamma", "1e999"},
+        {"lambda_power", "nan"}, {"lambda_power", "NAN"}, {"lambda_power", "nan(0x7)"},
+        {"lambda_power", "-0.5"}, {"lambda_power", "-inf"}, {"lambda_min", "inf"},
+        {"lambda_min", "5x"}, {"lambda_min", "0x1p200"}, {"lambda_min", "nan"},
+    };
+    static const char *good[][2] = {
+        {"lambda_power", "0"}, {"lambda_gamma", "1e-3"}, {"lambda_base", "3.4e38"},
+        {"lambda_min", "0x1p-3"}, {"margin", "1"}, {"margin", "64"},
+    };
+    static const double finite[] = {0.0, -0.0, 1.0, -1e308, 1.7976931348623157e308,
+                                    4.9406564584124654e-324};
+    asoftmax_params p;
+    char msg[512], want[128];
+    size_t i;
+    volatile double zero = 0; /* NaN and Inf made at run time, not folded by the compiler */
+
+    for (i = 0; i < sizeof(finite) / sizeof(finite[0]); ++i)
+        CHECK(asoftmax_is_finite(finite[i]), "asoftmax_is_finite(%g) is 0", finite[i]);
+    CHECK(!asoftmax_is_finite(zero / zero) && !asoftmax_is_finite(1 / zero) &&
+          !asoftmax_is_finite(-1 / zero), "asoftmax_is_finite accepts NaN or Inf");
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+        int rc = parse_one(bad[i][0], bad[i][1], 5, 1, &p, msg, sizeof(msg));
+        snprintf(want, sizeof(want), "[asoftmax] layer 7: %s = '%s': ", bad[i][0], bad[i][1]);
+        CHECK(rc == -1 && strstr(msg, want) == msg, "%s=%s: status %d, message '%s'", bad[i][0],
+              bad[i][1], rc, msg);
+    }
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); ++i) {
+        int rc = parse_one(good[i][0], good[i][1], 5, 1, &p, msg, sizeof(msg));
+        CHECK(rc == 0, "%s=%s rejected: %s", good[i][0], good[i][1], msg);
+    }
+    CHECK(parse_one("lambda_min", "0.25", 5, 1, &p, msg, sizeof(msg)) == 0 && p.lambda_min == 0.25f &&
+          p.margin == 4 && p.lambda_base == 1000.f, "a valid value is not stored as given");
+    CHECK(parse_one(NULL, NULL, 0, 1, &p, msg, sizeof(msg)) == -1 &&
+          strstr(msg, "[asoftmax] layer 7: inputs = '0': ") == msg, "empty input: '%s'", msg);
+    CHECK(parse_one(NULL, NULL, 5, 0, &p, msg, sizeof(msg)) == -1 &&
+          strstr(msg, "[asoftmax] layer 7: position: ") == msg, "not last: '%s'", msg);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "/tmp";
@@ -727,6 +800,7 @@ int main(int argc, char **argv)
     test_adapter(dir);
     test_stress();
     test_resume(dir);
+    test_validation();
     printf("%d passed, %d failed\n", n_pass, n_fail);
     return n_fail ? 1 : 0;
 }

@@ -11,6 +11,8 @@
  * vs Darknet's gemm over K (<= 512) float products and the block reductions, which move
  * float results by a few K * 2^-24 ~ 3e-5 relative at K = 512; three SGD steps add little.
  *
+ * Usage: test_asoftmax_gpu [--small]   (--small: only the shapes up to B=17 K=33 C=10, for
+ * runs under compute-sanitizer, `make gpu-check`).
  * Built against the GPU=1 build (`make test` when nvcc is installed, `make gpu-check`).
  * Without a CUDA device it prints SKIPPED and counts every case as skipped, never passed.
  */
@@ -22,6 +24,10 @@
 #include "asoftmax_layer.h"
 #include "cuda.h"
 #include "darknet.h"
+
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "compare() must see NaN: build without -ffinite-math-only (-Ofast)"
+#endif
 
 static int n_pass, n_fail;
 static double worst;
@@ -144,12 +150,14 @@ static void run_case(int B, int K, int C, int m, float lambda)
     free_layer(l);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     static const int shapes[][3] = {{1, 1, 2}, {1, 5, 3}, {3, 7, 13}, {17, 33, 10},
                                     {64, 257, 1000}, {8, 512, 10572}};
     static const float lambdas[] = {0, 5, 1000};
-    const int nshapes = (int)(sizeof(shapes) / sizeof(shapes[0]));
+    /* --small: the first four shapes only (for compute-sanitizer, which runs ~100x slower) */
+    const int small = argc > 1 && !strcmp(argv[1], "--small");
+    const int nshapes = small ? 4 : (int)(sizeof(shapes) / sizeof(shapes[0]));
     const int ncases = nshapes * 5 + 2; /* every shape for m = 1..5 at lambda 5, + 2 lambdas */
     int ndev = 0, s, m;
     cudaError_t e = cudaGetDeviceCount(&ndev);

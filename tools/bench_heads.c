@@ -67,6 +67,10 @@
  *      -lm -pthread -fopenmp -o build/bench/bench_heads
  */
 #define _GNU_SOURCE
+/* the finiteness checks of the costs need isfinite(): refuse -ffinite-math-only (-Ofast) */
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "bench_heads checks costs with isfinite(): build without -ffinite-math-only (-Ofast)"
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>

@@ -17,6 +17,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* NaN means "not measured" in these results (e.g. top-1 without a classifier); a build with
+ * -ffinite-math-only (-Ofast, -ffast-math) may fold isnan() to 0, so refuse it. */
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "eval_metrics needs NaN: build without -ffinite-math-only (-Ofast / -ffast-math)"
+#endif
+
 /* ---- vectors ---- */
 
 /* cos<a, b> in [-1, 1] (clamped), accumulated in double; 0 if either vector is zero. */
