@@ -9,7 +9,7 @@
  *   ASM_GEMM      a Darknet-style gemm(TA,TB,M,N,K,ALPHA,A,lda,B,ldb,BETA,C,ldc) on ASM_REAL
  *
  * Shapes: B samples, K features, C classes. x (B,K), w (C,K) row j = class j (stored,
- * not normalized). Math: ../shared/docs/asoftmax-math.md, sections 2 and 4.
+ * not normalized). Math: docs/math.md §2-3.
  */
 
 /* norms (n) of the rows of a (n,k), accumulated in double, floored at ASOFTMAX_NORM_EPS */

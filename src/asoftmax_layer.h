@@ -7,7 +7,7 @@
  *     pointers (float for training, double for the gradient checks), and
  *   - the Darknet adapter make_/forward_/backward_/update_asoftmax_layer, parse_asoftmax,
  *     save_/load_asoftmax_weights, which the patched parser.c/network.c/layer.c call.
- * Math: ../shared/docs/asoftmax-math.md. Cfg keys: README.md.
+ * Math: docs/math.md. Cfg keys: README.md.
  */
 #ifndef ASOFTMAX_LAYER_H
 #define ASOFTMAX_LAYER_H

@@ -1,8 +1,8 @@
 /*
  * asoftmax_math.h — the scalar formulas of A-Softmax (SphereFace, arXiv 1704.08063),
- * shared by the CPU layer, the tests and (later) the CUDA kernels, so that no two copies
+ * shared by the CPU layer, the CUDA kernels and the tests, so that no two copies
  * of psi, its derivative or the lambda schedule can drift apart.
- * Notation and derivations: docs in ../shared/docs/asoftmax-math.md (sections 2-4).
+ * Notation and derivations: docs/math.md §2-4.
  *
  *   psi(theta) = (-1)^k cos(m theta) - 2k,  theta in [k pi/m, (k+1) pi/m],  c = cos(theta)
  *   lambda(t)  = max(lambda_min, lambda_base * (1 + gamma t)^(-power))
@@ -91,7 +91,7 @@ ASOFTMAX_HD static inline double asoftmax_psi(int m, double c, double *dpsi)
     return sign * t1 - 2.0 * k;
 }
 
-/* The target's margin logit and its gradient coefficients (math note, sections 2 and 4),
+/* The target's margin logit and its gradient coefficients (docs/math.md §2.2, §3),
  * from z_y = w^_y . x and r = ||x|| (> 0):
  *   c   = clamp(z_y / r, -1, 1)
  *   f_y = (lambda z_y + r psi(c)) / (1 + lambda)

@@ -1,8 +1,8 @@
 /*
  * asoftmax_eval.c — how angularly discriminative is a trained Darknet classifier's
  * embedding? Runs Darknet's own forward pass (network_predict) over a labeled image list,
- * takes the embedding that feeds the classification head, and reports (math note,
- * ../shared/docs/asoftmax-math.md, section 7; metrics in tools/eval_metrics.c):
+ * takes the embedding that feeds the classification head, and reports (definitions in
+ * docs/math.md §6; metrics in tools/eval_metrics.c):
  *
  *   - top-1 accuracy of the network's own output;
  *   - the angular Fisher score AFS = S_w / S_b (lower = tighter classes by angle);

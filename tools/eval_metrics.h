@@ -1,7 +1,7 @@
 /*
  * eval_metrics.h — the metrics of tools/asoftmax_eval.c as small pure C functions on raw
  * arrays (no Darknet, no I/O except em_read_lfw_pairs), unit-tested by
- * tests/test_eval_metrics.c. Definitions: ../shared/docs/asoftmax-math.md, section 7.
+ * tests/test_eval_metrics.c. Definitions: docs/math.md §6.
  *
  * Conventions for every function below:
  *   x       (n, d) row-major float features, one row per sample, NOT normalized
@@ -36,7 +36,7 @@ double em_angle_deg(const float *a, const float *b, int d);
  * ties) is at labels[i]. Returns NaN when n <= 0 or C <= 0. */
 double em_top1(const float *scores, int n, int C, const int *labels);
 
-/* ---- angular Fisher score (SphereFace appendix E; math note section 7) ----
+/* ---- angular Fisher score (SphereFace appendix E; docs/math.md §6) ----
  *   mu_i = mean of the (raw) features of class i, mu = mean of all n features,
  *   S_w  = sum_i sum_{x in class i} (1 - cos<x, mu_i>),
  *   S_b  = sum_i n_i (1 - cos<mu_i, mu>),    AFS = S_w / S_b  (lower is better).
