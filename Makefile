@@ -84,13 +84,14 @@ test: deps
 	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval
 	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20
 	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader
+	$(CC) $(TEST_CFLAGS) tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu
 	@if [ "$(SANITIZE)" != 1 ]; then set -e; scripts/build-darknet.sh $(SHIP_DIR) $(SHIP_ARGS); \
 	    mkdir -p $(TEST_BIN)/shipped; echo "unit tests against the shipped build $(SHIP_DIR)"; \
 	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
 	        $(TEST_LIBS) -o $(TEST_BIN)/shipped/test_asoftmax; \
 	 else rm -rf $(TEST_BIN)/shipped; fi
 	@if [ "$(SANITIZE)" != 1 ] && [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory gpu-build TEST_BIN=$(TEST_BIN); \
-	 else rm -f $(TEST_BIN)/test_asoftmax_gpu; \
+	 else rm -f $(TEST_BIN)/test_asoftmax_gpu $(TEST_BIN)/test_network_gpu; \
 	   if [ "$(SANITIZE)" = 1 ]; then echo "GPU build SKIPPED: not with SANITIZE=1"; \
 	   else echo "GPU build SKIPPED: no nvcc at $(NVCC)"; fi; fi
 	tests/run-tests.sh $(TEST_DIR)/darknet $(TEST_BIN) $(if $(filter 1,$(SANITIZE)),,$(SHIP_DIR)/darknet)
@@ -117,6 +118,9 @@ gpu-build:
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -I$(CUDA_HOME)/include \
 	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src tests/test_asoftmax_gpu.c $(GPU_DIR)/libdarknet.a \
 	    $(GPU_LIBS) -o $(TEST_BIN)/test_asoftmax_gpu
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -I$(CUDA_HOME)/include \
+	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src tests/test_network_gpu.c $(GPU_DIR)/libdarknet.a \
+	    $(GPU_LIBS) -o $(TEST_BIN)/test_network_gpu
 
 gpu-check:
 	scripts/gpu-check.sh

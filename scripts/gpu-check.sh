@@ -32,14 +32,28 @@ if ! make --no-print-directory gpu-build TEST_BIN="$OUT" ${arch:+ARCH="$arch"} >
 fi
 ok "GPU build (GPU=1 CUDNN=1 and CUDNN=0) in $((SECONDS - start)) s"
 
-"$OUT/test_asoftmax_gpu" > "$OUT/gpu-tests.log" 2>&1
-rc=$?
-grep -E '^(FAIL|SKIPPED|gpu vs)' "$OUT/gpu-tests.log"
-if [ $rc -eq 0 ] && grep -q ' 0 failed, 0 skipped' "$OUT/gpu-tests.log"; then
-    ok "GPU vs CPU: $(grep -oE '[0-9]+ passed, [0-9]+ failed' "$OUT/gpu-tests.log")"
-else
-    bad "GPU vs CPU tests (exit $rc; log $OUT/gpu-tests.log)"
-fi
+# test_suite NAME LOG COMMAND...: a C test program that ends with "N passed, N failed, N skipped"
+test_suite() {
+    local name=$1 log=$2 rc
+    shift 2
+    "$@" > "$log" 2>&1
+    rc=$?
+    grep -E '^(FAIL|SKIPPED|gpu vs|network parity|  )' "$log"
+    if [ $rc -eq 0 ] && grep -q ' 0 failed, 0 skipped' "$log"; then
+        ok "$name: $(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log")"
+    else
+        bad "$name (exit $rc; log $log)"
+    fi
+}
+
+test_suite "GPU vs CPU" "$OUT/gpu-tests.log" "$OUT/test_asoftmax_gpu"
+
+# whole networks: one training step on the CPU and on the GPU, every layer's updates and the
+# loss compared (float math; then, not gated, what cuDNN's default TF32 convolutions change)
+PARITY_CFGS="tests/parity-head.cfg:16 cfg/fmnist-asoftmax.cfg:16 cfg/fmnist-softmax.cfg:16 cfg/sphereface20.cfg:2"
+test_suite "whole-network GPU vs CPU" "$OUT/network-parity.log" "$OUT/test_network_gpu" "$OUT" $PARITY_CFGS
+PARITY_TF32=1 "$OUT/test_network_gpu" "$OUT" $PARITY_CFGS > "$OUT/network-parity-tf32.log" 2>&1
+echo "with TF32 allowed (not gated):"; grep -E '^network parity' "$OUT/network-parity-tf32.log"
 
 if grep -q '^SKIPPED' "$OUT/gpu-tests.log"; then
     echo "gpu-check: no usable CUDA device here: only the build was checked"

@@ -48,13 +48,18 @@ fi
 suite eval_metrics  "$DIR/test_eval_metrics"
 suite sphereface20  "$DIR/test_sphereface20" "$HERE/../cfg/sphereface20.cfg" "$DIR"
 suite loader        "$DIR/test_loader" "$DIR"
+suite network_parity_check "$DIR/test_network_parity_cpu" "$DIR" "$HERE/parity-head.cfg:16" \
+    "$HERE/../cfg/fmnist-asoftmax.cfg:16" "$HERE/../cfg/fmnist-softmax.cfg:16"
 suite eval_tool     "$HERE/test_eval_tool.sh" "$DARKNET" "$DIR/asoftmax_eval" "$DIR/e2e/data" "$DIR/eval_tool"
 suite prepare_casia "$HERE/test_prepare_casia.sh" "$DIR/prepare_casia"
 
 if [ -x "$DIR/test_asoftmax_gpu" ]; then
     suite gpu "$DIR/test_asoftmax_gpu"
+    suite gpu_network "$DIR/test_network_gpu" "$DIR" "$HERE/parity-head.cfg:16" \
+        "$HERE/../cfg/fmnist-asoftmax.cfg:16" "$HERE/../cfg/fmnist-softmax.cfg:16" \
+        "$HERE/../cfg/sphereface20.cfg:2"
 else
-    echo "== gpu"; echo "   gpu: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 1))
+    echo "== gpu"; echo "   gpu: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 2))
 fi
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"

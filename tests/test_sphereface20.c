@@ -28,45 +28,9 @@
 #include "network.h"
 
 #include "check.h"
+#include "small_cfg.h"
 
 enum { BATCH = 1, CLASSES = 10572, EMB = 512, NLAYERS = 30 };
-
-/* copies cfg to out with batch=BATCH, subdivisions=1 */
-static int write_small_cfg(const char *cfg, const char *out)
-{
-    FILE *in = fopen(cfg, "r"), *o;
-    char line[1024];
-    int nb = 0, ns = 0;
-    if (!in) {
-        printf("FAIL: cannot open %s\n", cfg);
-        return -1;
-    }
-    o = fopen(out, "w");
-    if (!o) {
-        printf("FAIL: cannot write %s\n", out);
-        fclose(in);
-        return -1;
-    }
-    while (fgets(line, sizeof(line), in)) {
-        if (strncmp(line, "batch=", 6) == 0) {
-            fprintf(o, "batch=%d\n", BATCH);
-            ++nb;
-        } else if (strncmp(line, "subdivisions=", 13) == 0) {
-            fprintf(o, "subdivisions=1\n");
-            ++ns;
-        } else {
-            fputs(line, o);
-        }
-    }
-    fclose(in);
-    fclose(o);
-    if (nb != 1 || ns != 1) {
-        printf("FAIL: %s: expected one batch= and one subdivisions= line, found %d and %d\n",
-               cfg, nb, ns);
-        return -1;
-    }
-    return 0;
-}
 
 static int all_finite(const float *v, size_t n)
 {
@@ -100,7 +64,7 @@ int main(int argc, char **argv)
     }
     urand_state = 0x2545F4914F6CDD1DULL; /* the random images and labels */
     snprintf(path, sizeof(path), "%s/sphereface20-test.cfg", argv[2]);
-    if (write_small_cfg(argv[1], path)) {
+    if (write_small_cfg(argv[1], path, BATCH)) {
         printf("0 passed, 1 failed\n");
         return 1;
     }

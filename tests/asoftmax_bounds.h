@@ -1,0 +1,228 @@
+/*
+ * asoftmax_bounds.h — how far may a float training step of the [asoftmax] layer be from the
+ * exact one? Per-entry bounds on the rounding error of the float layer (CPU or GPU), derived
+ * from the magnitudes each result sums and the condition of each formula; used by
+ * tests/test_asoftmax.c (CPU float vs the exact step) and tests/test_asoftmax_gpu.c (GPU vs
+ * the exact step, and GPU vs CPU within twice the bound). Header-only; test code.
+ *
+ * "Exact" = the double instantiation of the same layer (asoftmax_forward_d/backward_d) on
+ * the same float inputs x (B,K) and w (C,K); its own error (~1e-16 relative) is neglected.
+ * u = 2^-24 (float unit roundoff), g(n) = n u / (1 - n u) (Higham's gamma_n: any order of
+ * summing n products, with or without FMA, errs by at most g(n) times the sum of their
+ * absolute values). The bounds are first order in u, worst case, in the order the layer
+ * computes (src/asoftmax_generic.h, src/asoftmax_kernels.cu; docs/math.md §2-3):
+ *
+ *   norms r_b = ||x_b||, n_j = ||w_j||: summed in double, stored in float     rel. u
+ *   x^ = x / r (float division)                                               rel. 2u
+ *   S_bj = x^_b . w_j (GEMM over K)        e_S = (g(K) + 2u) A_bj,  A_bj = sum_k |x^_bk w_jk|
+ *   z_bj = S_bj / n_j * r_b (double, stored float)   e_z = e_S r_b / n_j + 3u |z_bj|
+ *   target: c = clamp(z_y / r)             e_c = e_z / r + u |c|
+ *           psi' varies at most by P2 = m^2 (m^2 - 1) / 3 per unit of c (max |T_m''| on
+ *           [-1, 1]), so |psi'| <= |psi'(c)| + P2 e_c =: D on the interval
+ *           f_y = (lambda z_y + r psi(c)) / (1 + lambda)
+ *                                          e_fy = (lambda e_z + r D e_c + u r |psi|) / (1 + lambda) + u |f_y|
+ *           a = (lambda + psi') / (1 + lambda),  b = (psi - c psi') / (1 + lambda)
+ *                                          e_a = e_b = P2 e_c / (1 + lambda)
+ *   softmax p_j = exp(f_j - max) / sum: d log p_j = d f_j - sum_k p_k d f_k, so
+ *                                          e_p_j = p_j (e_f_j + E + u),  E = sum_k p_k e_f_k
+ *   cost_b = log sum + max - f_y >= 0      e_cost_b = E + e_fy; the batch: sum_b e_cost_b + 2u cost
+ *   G'_j = p_j (j != y), a (p_y - 1) (j = y), 0 unlabeled
+ *                                          e_G = e_p_j, or |a| e_p_y + |p_y - 1| e_a
+ *   delta_bj = -G'_bj / n_j (float)        e_delta = e_G / n_j + 2u |G'| / n_j
+ *   xcoef_b = -(p_y - 1) b / r             e_xc = (e_p_y |b| + |p_y - 1| e_b) / r + 2u |xcoef|
+ *   wcoef_j = sum_b G'_bj z_bj / n_j^2 (float terms; the CPU sums them in float, the GPU in
+ *             double: the CPU's bound covers both)
+ *                                          e_wc = (sum_b (e_G |z| + |G'| e_z) + g(B + 1) sum_b |G' z|) / n_j^2 + 3u |wcoef|
+ *   dx_b = sum_j delta_bj w_j + xcoef_b x_b (GEMM over C, then a float axpy)
+ *                                          e_dx = sum_j e_delta |w_jk| + e_xc |x_bk| + g(C + 2) (sum_j |delta w_jk| + |xcoef x_bk|)
+ *   dw_j = sum_b delta_bj x_b + wcoef_j w_j (GEMM over B, then a float axpy)
+ *                                          e_dw = sum_b e_delta |x_bk| + e_wc |w_jk| + g(B + 2) (sum_b |delta x_bk| + |wcoef w_jk|)
+ *   inference: as training with no target (f = z).
+ *   Every stored float also carries 2^-126 absolutely (n of them for a sum of n): results
+ *   below FLT_MIN may be flushed to zero (e.g. p_y ~ e^-300 when lambda = 0 and m = 5).
+ *
+ * Two float implementations each within the bound of the exact step differ by at most twice
+ * it. The bounds are loose where errors cancel (typically the measured error is 1-10 % of
+ * the bound) but they follow each entry's conditioning: a zero weight row (n_j floored at
+ * 1e-12) has deltas ~1e12 whose weight gradient cancels to ~1e6, and its bound is large in
+ * exactly that proportion, where a fixed relative tolerance fails.
+ */
+#ifndef ASOFTMAX_TESTS_BOUNDS_H
+#define ASOFTMAX_TESTS_BOUNDS_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asoftmax_layer.h"
+
+#define ASM_U (1.0 / 16777216.0) /* 2^-24 */
+/* 2^-126 (FLT_MIN): a float result below it may be flushed to zero (GPUs, and CPUs under
+ * -ffast-math's startup code), so every stored float carries this absolute error too */
+#define ASM_TINY (1.0 / 85070591730234615865843651857942052864.0)
+
+static double asm_gamma(double n) { return n * ASM_U / (1 - n * ASM_U); }
+
+/* The exact step and the error bound of each result, for float inputs x (B,K), w (C,K),
+ * labels (B, -1 = unlabeled). Arrays: (B,C) out/delta/out_inf, (B,K) dx, (C,K) dw. */
+typedef struct asm_bounds {
+    int B, K, C;
+    double cost, cost_err;
+    double *out, *out_err;         /* training output (probabilities) */
+    double *delta, *delta_err;     /* the layer's delta */
+    double *dx, *dx_err;           /* input delta, net.delta += ... from zero */
+    double *dw, *dw_err;           /* weight updates from zero */
+    double *out_inf, *out_inf_err; /* inference output */
+} asm_bounds;
+
+static double *asm_bounds_alloc(size_t n) { return calloc(n ? n : 1, sizeof(double)); }
+
+/* e_p for one row of probabilities p (C) with logit errors ef (C); returns E = sum p ef */
+static double asm_softmax_err(int C, const double *p, const double *ef, double *ep)
+{
+    double E = 0;
+    int j;
+    for (j = 0; j < C; ++j) E += p[j] * ef[j];
+    for (j = 0; j < C; ++j) ep[j] = p[j] * (ef[j] + E + ASM_U) + ASM_TINY;
+    return E;
+}
+
+static asm_bounds asm_error_bounds(int B, int K, int C, const float *xf, const float *wf,
+                                   const int *labels, int m, double lambda)
+{
+    const size_t BK = (size_t)B * K, CK = (size_t)C * K, BC = (size_t)B * C;
+    const double u = ASM_U, P2 = (double)m * m * ((double)m * m - 1) / 3;
+    asm_bounds r = {B, K, C, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    double *x = asm_bounds_alloc(BK), *w = asm_bounds_alloc(CK), *xc = asm_bounds_alloc(B),
+           *wc = asm_bounds_alloc(C), *xn = asm_bounds_alloc(B), *wn = asm_bounds_alloc(C),
+           *xh = asm_bounds_alloc(BK), *z = asm_bounds_alloc(BC), *ez = asm_bounds_alloc(BC),
+           *ef = asm_bounds_alloc(BC), *eG = asm_bounds_alloc(BC), *exc = asm_bounds_alloc(B),
+           *ewc = asm_bounds_alloc(C), *sgz = asm_bounds_alloc(C), *G = asm_bounds_alloc(BC);
+    size_t i;
+    int b, j, k;
+
+    r.out = asm_bounds_alloc(BC); r.out_err = asm_bounds_alloc(BC);
+    r.delta = asm_bounds_alloc(BC); r.delta_err = asm_bounds_alloc(BC);
+    r.dx = asm_bounds_alloc(BK); r.dx_err = asm_bounds_alloc(BK);
+    r.dw = asm_bounds_alloc(CK); r.dw_err = asm_bounds_alloc(CK);
+    r.out_inf = asm_bounds_alloc(BC); r.out_inf_err = asm_bounds_alloc(BC);
+    for (i = 0; i < BK; ++i) x[i] = xf[i];
+    for (i = 0; i < CK; ++i) w[i] = wf[i];
+
+    /* the exact step */
+    r.cost = asoftmax_forward_d(B, K, C, x, w, labels, m, lambda, r.out, r.delta, xc, wc, xn, wn, xh);
+    asoftmax_backward_d(B, K, C, x, w, r.delta, xc, wc, r.dx, r.dw);
+    asoftmax_forward_d(B, K, C, x, w, NULL, m, lambda, r.out_inf, NULL, NULL, NULL, xn, wn, xh);
+
+    /* logits: z, e_z, and e_f with the target's margin logit */
+    for (b = 0; b < B; ++b) {
+        const int y = labels ? labels[b] : -1;
+        double E;
+        for (j = 0; j < C; ++j) {
+            double S = 0, A = 0, eS;
+            const size_t bj = (size_t)b * C + j;
+            for (k = 0; k < K; ++k) {
+                double t = xh[(size_t)b * K + k] * w[(size_t)j * K + k];
+                S += t;
+                A += fabs(t);
+            }
+            eS = (asm_gamma(K) + 2 * u) * A;
+            z[bj] = S / wn[j] * xn[b];
+            ez[bj] = eS * xn[b] / wn[j] + 3 * u * fabs(z[bj]);
+            ef[bj] = ez[bj];
+            G[bj] = -r.delta[bj] * wn[j];
+        }
+        /* inference: f = z everywhere */
+        asm_softmax_err(C, r.out_inf + (size_t)b * C, ez + (size_t)b * C, r.out_inf_err + (size_t)b * C);
+        if (y < 0) {
+            /* unlabeled: zero delta and xcoef, exactly, on every device; the output is
+             * softmax(z) as in inference */
+            memcpy(r.out_err + (size_t)b * C, r.out_inf_err + (size_t)b * C, sizeof(double) * C);
+            exc[b] = 0;
+            continue;
+        }
+        {
+            const size_t by = (size_t)b * C + y;
+            const double rr = xn[b], zy = z[by];
+            double a, bc, c = zy / rr, psi, dpsi, D, ec, ea, fy, py;
+            c = c > 1 ? 1 : (c < -1 ? -1 : c);
+            fy = asoftmax_target_logit(m, lambda, zy, rr, &a, &bc);
+            psi = asoftmax_psi(m, c, &dpsi);
+            ec = ez[by] / rr + u * fabs(c);
+            D = fabs(dpsi) + P2 * ec;
+            ef[by] = (lambda * ez[by] + rr * D * ec + u * rr * fabs(psi)) / (1 + lambda) + u * fabs(fy);
+            ea = P2 * ec / (1 + lambda);
+            E = asm_softmax_err(C, r.out + (size_t)b * C, ef + (size_t)b * C, r.out_err + (size_t)b * C);
+            r.cost_err += E + ef[by];
+            py = r.out[by];
+            for (j = 0; j < C; ++j) eG[(size_t)b * C + j] = r.out_err[(size_t)b * C + j];
+            eG[by] = fabs(a) * r.out_err[by] + fabs(py - 1) * ea;
+            exc[b] = (r.out_err[by] * fabs(bc) + fabs(py - 1) * ea) / rr + 2 * u * fabs(xc[b]);
+        }
+    }
+
+    r.cost_err += 2 * u * fabs(r.cost) + B * ASM_TINY; /* cost_b >= 0, stored as float (GPU: per row) */
+
+    /* delta, wcoef */
+    for (b = 0; b < B; ++b)
+        for (j = 0; j < C; ++j) {
+            const size_t bj = (size_t)b * C + j;
+            r.delta_err[bj] = eG[bj] / wn[j] + 2 * u * fabs(G[bj]) / wn[j] + ASM_TINY;
+            ewc[j] += eG[bj] * fabs(z[bj]) + fabs(G[bj]) * ez[bj];
+            sgz[j] += fabs(G[bj] * z[bj]);
+        }
+    for (j = 0; j < C; ++j)
+        ewc[j] = (ewc[j] + asm_gamma(B + 1) * sgz[j]) / (wn[j] * wn[j]) + 3 * u * fabs(wc[j]);
+
+    /* dx (B,K) and dw (C,K) */
+    for (b = 0; b < B; ++b)
+        for (k = 0; k < K; ++k) {
+            double s = 0, t = 0;
+            const double xv = x[(size_t)b * K + k];
+            for (j = 0; j < C; ++j) {
+                const double wv = fabs(w[(size_t)j * K + k]);
+                s += r.delta_err[(size_t)b * C + j] * wv;
+                t += fabs(r.delta[(size_t)b * C + j]) * wv;
+            }
+            t += fabs(xc[b] * xv);
+            r.dx_err[(size_t)b * K + k] = s + exc[b] * fabs(xv) + asm_gamma(C + 2) * t + (C + 2) * ASM_TINY;
+        }
+    for (j = 0; j < C; ++j)
+        for (k = 0; k < K; ++k) {
+            double s = 0, t = 0;
+            const double wv = w[(size_t)j * K + k];
+            for (b = 0; b < B; ++b) {
+                const double xv = fabs(x[(size_t)b * K + k]);
+                s += r.delta_err[(size_t)b * C + j] * xv;
+                t += fabs(r.delta[(size_t)b * C + j]) * xv;
+            }
+            t += fabs(wc[j] * wv);
+            r.dw_err[(size_t)j * K + k] = s + ewc[j] * fabs(wv) + asm_gamma(B + 2) * t + (B + 2) * ASM_TINY;
+        }
+
+    free(x); free(w); free(xc); free(wc); free(xn); free(wn); free(xh); free(z); free(ez);
+    free(ef); free(eG); free(exc); free(ewc); free(sgz); free(G);
+    return r;
+}
+
+static void asm_free_bounds(asm_bounds *r)
+{
+    free(r->out); free(r->out_err); free(r->delta); free(r->delta_err); free(r->dx);
+    free(r->dx_err); free(r->dw); free(r->dw_err); free(r->out_inf); free(r->out_inf_err);
+}
+
+/* max over n entries of |got - exact| / (scale * err), 0/0 counted as 0; NaN stays NaN.
+ * <= 1 means every entry is within scale times its bound. */
+static double asm_bound_ratio(size_t n, const float *got, const double *exact, const double *err,
+                              double scale)
+{
+    double worst = 0;
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        double d = fabs((double)got[i] - exact[i]), q = d == 0 ? 0 : d / (scale * err[i]);
+        if (!(q <= worst)) worst = q; /* NaN propagates */
+    }
+    return worst;
+}
+
+#endif
