@@ -84,7 +84,8 @@ test: deps
 	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval
 	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20
 	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader
-	$(CC) $(TEST_CFLAGS) tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu
+	$(CC) $(TEST_CFLAGS) -Itools tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu
+	$(CC) $(TEST_CFLAGS) -Itools tools/delta_probe.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/delta_probe
 	@if [ "$(SANITIZE)" != 1 ]; then set -e; scripts/build-darknet.sh $(SHIP_DIR) $(SHIP_ARGS); \
 	    mkdir -p $(TEST_BIN)/shipped; echo "unit tests against the shipped build $(SHIP_DIR)"; \
 	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
@@ -119,7 +120,7 @@ gpu-build:
 	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src tests/test_asoftmax_gpu.c $(GPU_DIR)/libdarknet.a \
 	    $(GPU_LIBS) -o $(TEST_BIN)/test_asoftmax_gpu
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -I$(CUDA_HOME)/include \
-	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src tests/test_network_gpu.c $(GPU_DIR)/libdarknet.a \
+	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src -Itools tests/test_network_gpu.c $(GPU_DIR)/libdarknet.a \
 	    $(GPU_LIBS) -o $(TEST_BIN)/test_network_gpu
 
 gpu-check:

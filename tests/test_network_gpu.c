@@ -55,6 +55,7 @@
 #include "network.h"
 #include "parser.h"
 
+#include "backward_hook.h"
 #include "check.h"
 #include "small_cfg.h"
 
@@ -138,31 +139,19 @@ static void pull_updates_gpu(network *net)
 
 static size_t n_clamped; /* entries the emulated clamp changed in the last run */
 
-/* Darknet's CPU backward_network, except that with `clamp` every [connected] layer's delta
- * is clamped to [-1, 1] before its backward, as stock backward_connected_layer_gpu does */
-static void backward_network_cpu(network *netp, int clamp)
+/* before each layer's CPU backward (tools/backward_hook.h): clamp a [connected] layer's
+ * delta to [-1, 1], as stock backward_connected_layer_gpu does */
+static void clamp_hook(layer *l, int index, void *ctx)
 {
-    network net = *netp, orig = net;
-    int i;
     size_t j;
-    for (i = net.n - 1; i >= 0; --i) {
-        layer l = net.layers[i];
-        if (l.stopbackward) break;
-        if (i == 0) {
-            net = orig;
-        } else {
-            net.input = net.layers[i - 1].output;
-            net.delta = net.layers[i - 1].delta;
+    (void)index;
+    (void)ctx;
+    if (l->type != CONNECTED) return;
+    for (j = 0; j < (size_t)l->outputs * l->batch; ++j)
+        if (fabsf(l->delta[j]) > 1) {
+            l->delta[j] = l->delta[j] > 0 ? 1 : -1;
+            ++n_clamped;
         }
-        net.index = i;
-        if (clamp && l.type == CONNECTED)
-            for (j = 0; j < (size_t)l.outputs * l.batch; ++j)
-                if (fabsf(l.delta[j]) > 1) {
-                    l.delta[j] = l.delta[j] > 0 ? 1 : -1;
-                    ++n_clamped;
-                }
-        l.backward(l, net);
-    }
 }
 
 /* forward + backward on `net` (its own device) from images x and one-hot truth t; on the
@@ -187,7 +176,7 @@ static void train_step(network *net, const float *x, const float *t, int clamp, 
         backward_network(net);
         pull_updates_gpu(net);
     } else {
-        backward_network_cpu(net, clamp);
+        backward_network_hooked(net, clamp ? clamp_hook : NULL, NULL);
     }
     r->loss = *net->cost;
     for (i = 0; i < net->n; ++i) {
