@@ -14,6 +14,8 @@
 #
 # Switches passed through to Darknet's own Makefile:
 #   OPENMP=1 (default: ~2x faster CPU training)  DEBUG=0  GPU=0  CUDNN=0  ARCH=
+#   BLAS=openblas (default: every CPU product through Debian's OpenBLAS, OpenMP variant,
+#   patches/0005) or BLAS=darknet (Darknet's own gemm loops)
 # Test switches: SANITIZE=1 builds the tests with ASan + UBSan.
 
 OPENMP   ?= 1
@@ -22,6 +24,7 @@ GPU      ?= 0
 CUDNN    ?= 0
 ARCH     ?=
 SANITIZE ?= 0
+BLAS     ?= openblas
 CUDA_HOME ?= /usr/local/cuda
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || echo $(CUDA_HOME)/bin/nvcc)
 
@@ -29,7 +32,29 @@ BUILD       := build
 DARKNET_DIR := $(BUILD)/darknet
 DARKNET     := $(DARKNET_DIR)/darknet
 
-DN_ARGS := OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=$(GPU) CUDNN=$(CUDNN)
+# OpenBLAS from libopenblas-openmp-dev: its threads are Darknet's OpenMP threads (one pool,
+# OMP_NUM_THREADS for both), so the two never oversubscribe the cores. rpath pins this variant
+# whatever Debian's libopenblas.so.0 alternative points to.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+ifeq ($(BLAS),openblas)
+BLAS_LIBDIR := /usr/lib/$(MULTIARCH)/openblas-openmp
+BLAS_CFLAGS := -I/usr/include/$(MULTIARCH)/openblas-openmp
+BLAS_LIBS   := -L$(BLAS_LIBDIR) -Wl,-rpath,$(BLAS_LIBDIR) -lopenblas
+BLAS_ARGS   := OPENBLAS=1 "OPENBLAS_CFLAGS=$(BLAS_CFLAGS)" "OPENBLAS_LIBS=$(BLAS_LIBS)"
+# OpenBLAS 0.3.21 runs generic kernels on CPUs newer than itself: name the right ones for
+# every program this Makefile runs (scripts/openblas-coretype.sh; empty where not needed)
+OPENBLAS_CORETYPE := $(shell CC=$(CC) scripts/openblas-coretype.sh $(BLAS_LIBDIR))
+ifneq ($(OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE
+endif
+else ifeq ($(BLAS),darknet)
+BLAS_LIBS   :=
+BLAS_ARGS   :=
+else
+$(error BLAS=$(BLAS): use BLAS=openblas (the default) or BLAS=darknet)
+endif
+
+DN_ARGS := OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=$(GPU) CUDNN=$(CUDNN) $(BLAS_ARGS)
 ifeq ($(GPU),1)
 DN_ARGS += NVCC=$(NVCC)
 endif
@@ -42,7 +67,7 @@ ifeq ($(SANITIZE),1)
 TEST_DIR  := $(BUILD)/darknet-sanitize
 TEST_BIN  := $(BUILD)/tests-sanitize
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
-TEST_ARGS := OPENMP=0 "OPTS=-O1 -g $(SAN_FLAGS)" "LDFLAGS=-lm -pthread $(SAN_FLAGS)"
+TEST_ARGS := OPENMP=0 "OPTS=-O1 -g $(SAN_FLAGS)" "LDFLAGS=-lm -pthread $(SAN_FLAGS) $(BLAS_LIBS)" $(BLAS_ARGS)
 TEST_OMP  :=
 export ASAN_OPTIONS  := abort_on_error=0:detect_leaks=1
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
@@ -51,26 +76,34 @@ else
 TEST_DIR  := $(BUILD)/darknet-test
 TEST_BIN  := $(BUILD)/tests
 SAN_FLAGS :=
-TEST_ARGS := OPENMP=1 "OPTS=-O2 -g"
+TEST_ARGS := OPENMP=1 "OPTS=-O2 -g" $(BLAS_ARGS)
 TEST_OMP  := -fopenmp
 endif
 # The shipped CPU build, which users run (Darknet's -Ofast, OpenMP): `make test` runs the unit
 # and bad-input suites against it too, since -Ofast may drop NaN/Inf checks. It is `make`'s own
 # build/darknet (shared with `make demo`), or a CPU twin of it when GPU=1 is given.
 SHIP_DIR  := $(if $(filter 1,$(GPU)),$(BUILD)/darknet-cpu,$(DARKNET_DIR))
-SHIP_ARGS := OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=0 CUDNN=0
+SHIP_ARGS := OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=0 CUDNN=0 $(BLAS_ARGS)
 
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
-TEST_LIBS   := -lm -pthread $(TEST_OMP)
+TEST_LIBS   := $(BLAS_LIBS) -lm -pthread $(TEST_OMP)
 
-.PHONY: all darknet converter test demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
+.PHONY: all darknet blas-check converter test demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
 
 all: darknet
 
-darknet:
+# BLAS=openblas needs Debian's libopenblas-openmp-dev (`make deps` installs it)
+blas-check:
+	@if [ "$(BLAS)" = openblas ] && [ ! -e $(BLAS_LIBDIR)/libopenblas.so ]; then \
+	    echo "OpenBLAS not found at $(BLAS_LIBDIR): run 'make deps' (installs"; \
+	    echo "libopenblas-openmp-dev), or build with Darknet's own loops: BLAS=darknet"; exit 1; fi
+
+darknet: blas-check
 	scripts/build-darknet.sh $(DARKNET_DIR) $(DN_ARGS)
-	@echo "built $(DARKNET) ($(DN_ARGS))"
+	@echo "built $(DARKNET) (BLAS=$(BLAS) OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=$(GPU) CUDNN=$(CUDNN))"
+	@if [ -n "$(OPENBLAS_CORETYPE)" ]; then echo "note: OpenBLAS does not know this CPU and would run generic kernels;"; \
+	    echo "      run darknet with OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE) in the environment (make's targets do)"; fi
 
 deps:
 	scripts/install-deps.sh
@@ -99,7 +132,7 @@ test: deps
 
 # Our tools against the main build: the Fashion-MNIST converter (demo, longrun, bench).
 TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src
-TOOL_LIBS   := $(DARKNET_DIR)/libdarknet.a -lm -pthread -fopenmp
+TOOL_LIBS   := $(DARKNET_DIR)/libdarknet.a $(BLAS_LIBS) -lm -pthread -fopenmp
 CONVERTER   := $(BUILD)/fmnist2darknet
 converter: darknet
 	$(CC) $(TOOL_CFLAGS) tools/fmnist2darknet.c $(TOOL_LIBS) -lz -o $(CONVERTER)
@@ -131,14 +164,15 @@ longrun: deps converter
 	scripts/longrun.sh $(DARKNET) $(CONVERTER)
 
 # The unit tests under valgrind memcheck: zero errors, zero definite leaks outside the
-# Darknet leaks listed (each with its reason) in tests/valgrind.supp.
+# Darknet leaks listed (each with its reason) in tests/valgrind.supp. OPENBLAS_CORETYPE is
+# dropped: valgrind's virtual CPU has no AVX-512, so OpenBLAS must choose for itself there.
 valgrind: deps
-	scripts/build-darknet.sh $(BUILD)/darknet-test OPENMP=1 "OPTS=-O2 -g"
+	scripts/build-darknet.sh $(BUILD)/darknet-test OPENMP=1 "OPTS=-O2 -g" $(BLAS_ARGS)
 	@mkdir -p $(BUILD)/tests-valgrind
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -I$(BUILD)/darknet-test/include \
 	    -I$(BUILD)/darknet-test/src tests/test_asoftmax.c $(BUILD)/darknet-test/libdarknet.a \
-	    -lm -pthread -fopenmp -o $(BUILD)/tests-valgrind/test_asoftmax
-	OMP_NUM_THREADS=1 valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
+	    $(BLAS_LIBS) -lm -pthread -fopenmp -o $(BUILD)/tests-valgrind/test_asoftmax
+	env -u OPENBLAS_CORETYPE OMP_NUM_THREADS=1 valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
 	    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	    --suppressions=tests/valgrind.supp $(BUILD)/tests-valgrind/test_asoftmax \
 	    $(BUILD)/tests-valgrind > $(BUILD)/valgrind.log 2>&1 \
@@ -151,10 +185,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/darknet-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz: deps
-	scripts/build-darknet.sh $(FUZZ_DIR) CC=clang CPP=clang++ OPENMP=0 \
-	    "OPTS=-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" "LDFLAGS=-lm -pthread $(FUZZ_SAN)"
+	scripts/build-darknet.sh $(FUZZ_DIR) CC=clang CPP=clang++ OPENMP=0 $(BLAS_ARGS) \
+	    "OPTS=-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" "LDFLAGS=-lm -pthread $(FUZZ_SAN) $(BLAS_LIBS)"
 	clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -I$(FUZZ_DIR)/include -I$(FUZZ_DIR)/src \
-	    tests/fuzz/fuzz_asoftmax_cfg.c $(FUZZ_DIR)/libdarknet.a -lm -pthread -o $(BUILD)/fuzz_asoftmax_cfg
+	    tests/fuzz/fuzz_asoftmax_cfg.c $(FUZZ_DIR)/libdarknet.a $(BLAS_LIBS) -lm -pthread -o $(BUILD)/fuzz_asoftmax_cfg
 	@mkdir -p $(BUILD)/fuzz-corpus
 	@echo "fuzzing for $(FUZZ_SECONDS) s (log: $(BUILD)/fuzz.log)"
 	@$(BUILD)/fuzz_asoftmax_cfg -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
