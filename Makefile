@@ -4,7 +4,8 @@
 #   make test     build a test copy (no -Ofast) and run every test (tests/run-tests.sh); the
 #                 unit and bad-input suites run again against the shipped -Ofast build
 #   make demo     train the softmax and [asoftmax] Fashion-MNIST cfgs side by side
-#   make bench    time/memory of [asoftmax] vs [connected]+[softmax], end-to-end images/s (~4 min)
+#   make bench    time/memory of [asoftmax] vs [connected]+[softmax], end-to-end images/s, and
+#                 OpenBLAS against Darknet's own loops (~6 min)
 #   make clean    remove build/ (the downloaded Darknet source is kept in build/cache)
 #   make gpu-build     compile + link both GPU variants (GPU=1 CUDNN=1 and CUDNN=0) and the GPU test
 #   make gpu-check     on a machine with a GPU: build, GPU-vs-CPU tests, GPU training run
@@ -212,7 +213,13 @@ bench: deps converter
 	    $(CC) $(BENCH_CFLAGS) -DGPU -DCUDNN -I$(GPU_DIR)/include -I$(GPU_DIR)/src -I$(CUDA_HOME)/include \
 	        tools/bench_heads.c $(GPU_DIR)/libdarknet.a $(GPU_LIBS) -o $(BENCH_DIR)/bench_heads_gpu; \
 	 else rm -f $(BENCH_DIR)/bench_heads_gpu; echo "GPU twin SKIPPED (no nvcc at $(NVCC))"; fi
-	scripts/bench.sh $(DARKNET) $(BENCH_DIR)
+	@if [ "$(BLAS)" = openblas ]; then set -e; \
+	    scripts/build-darknet.sh $(BUILD)/darknet-loops OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=0 CUDNN=0; \
+	    echo "building the Darknet-loops twin $(BENCH_DIR)/bench_heads_loops"; \
+	    $(CC) $(BENCH_CFLAGS) -I$(BUILD)/darknet-loops/include -I$(BUILD)/darknet-loops/src tools/bench_heads.c \
+	        $(BUILD)/darknet-loops/libdarknet.a -lm -pthread -fopenmp -o $(BENCH_DIR)/bench_heads_loops; \
+	 else rm -f $(BENCH_DIR)/bench_heads_loops; fi
+	scripts/bench.sh $(DARKNET) $(BENCH_DIR) $(if $(filter openblas,$(BLAS)),$(BUILD)/darknet-loops/darknet)
 
 clean:
 	@[ -d $(BUILD) ] && find $(BUILD) -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} + || true

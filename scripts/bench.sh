@@ -11,7 +11,10 @@
 #   3. end to end: `darknet classifier train` of cfg/fmnist-softmax.cfg and
 #      cfg/fmnist-asoftmax.cfg (identical but for the head) for BENCH_E2E_BATCHES batches
 #      on Fashion-MNIST, alternating the two cfgs for BENCH_E2E_ROUNDS rounds: images/s;
-#   4. the GPU table from BENCH_DIR/bench_heads_gpu (prints "GPU: SKIPPED" without a device,
+#   4. with DARKNET_LOOPS (the same build on Darknet's own gemm loops, BLAS=darknet) and
+#      BENCH_DIR/bench_heads_loops: the head at (256,512,10572) and the end-to-end runs on
+#      both builds, OpenBLAS against the loops;
+#   5. the GPU table from BENCH_DIR/bench_heads_gpu (prints "GPU: SKIPPED" without a device,
 #      or when the GPU twin was not built).
 # Timings are never pass/fail: the exit status is 0 unless something could not run.
 #
@@ -29,12 +32,14 @@
 # BENCH_E2E_IMAGES=2560 training images into BENCH_DIR/data with build/fmnist2darknet.
 set -euo pipefail
 
-usage="usage: bench.sh DARKNET BENCH_DIR"
+usage="usage: bench.sh DARKNET BENCH_DIR [DARKNET_LOOPS]"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -eq 2 ] || { echo "$usage" >&2; exit 1; }
+[ $# -eq 2 ] || [ $# -eq 3 ] || { echo "$usage" >&2; exit 1; }
 DARKNET=$(readlink -f "$1")
 BDIR=$(readlink -f "$2")
+DARKNET_LOOPS=${3:+$(readlink -f "$3")}
 BENCH=$BDIR/bench_heads
+BENCH_LOOPS=$BDIR/bench_heads_loops
 BENCH_GPU=$BDIR/bench_heads_gpu
 CONVERTER=$ROOT/build/fmnist2darknet  # `make converter`
 for exe in "$DARKNET" "$BENCH"; do
@@ -67,7 +72,8 @@ echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPU cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1));" \
      "load average at start $(cut -d' ' -f1-3 /proc/loadavg); OMP_WAIT_POLICY=$OMP_WAIT_POLICY" \
      "OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}; $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo 'not a git checkout')."
-echo "Darknet: $DARKNET (the OPENMP=1 -Ofast build)."
+echo "Darknet: $DARKNET (the OPENMP=1 -Ofast build, products on OpenBLAS unless built with BLAS=darknet;" \
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset})."
 echo
 common=(--reps "$REPS" --budget-s "$BUDGET" --min-ms "$MIN_MS")
 
@@ -122,18 +128,21 @@ EOF
             { echo "bench: cannot set max_batches in $OUT/$name.cfg" >&2; exit 1; }
     done
     median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-    runs=$OUT/runs.tsv # round, cfg, median s/batch of the run, wall s of the run
+    # e2e_table DARKNET LABEL: the alternating runs with one darknet binary, and their table
+    e2e_table() {
+    local dn=$1 label=$2 runs round order name log start end n m s_med s_min w_med r_train r_wall
+    runs=$OUT/runs-$label.tsv # round, cfg, median s/batch of the run, wall s of the run
     : > "$runs"
     for ((round = 1; round <= E2E_ROUNDS; ++round)); do
         order="fmnist-softmax fmnist-asoftmax"
         [ $((round % 2)) -eq 0 ] && order="fmnist-asoftmax fmnist-softmax"
         for name in $order; do
-            log=$OUT/train-$name-$round.log
+            log=$OUT/train-$label-$name-$round.log
             rm -f "$OUT/backup/$name"*.weights
             start=$(date +%s.%N)
             # stdout and stderr apart: stdout is block-buffered into the file, so a stderr line
             # ("Saving weights to ...") would land in the middle of a batch line
-            (cd "$DATA" && "$DARKNET" classifier train "$OUT/fmnist.data" "$OUT/$name.cfg" > "$log" 2> "$log.err") ||
+            (cd "$DATA" && "$dn" classifier train "$OUT/fmnist.data" "$OUT/$name.cfg" > "$log" 2> "$log.err") ||
                 { tail -5 "$log" "$log.err" >&2; echo "bench: darknet classifier train $name failed; see $log" >&2; exit 1; }
             end=$(date +%s.%N)
             # "12, 0.026: 2.112, 2.301 avg, 0.05 rate, 0.281 seconds, 1536 images": the
@@ -147,10 +156,7 @@ EOF
                 "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')" >> "$runs"
         done
     done
-    echo "Data: $data_note. Per run: the median of Darknet's per-batch train_network seconds"
-    echo "(batches 3..$E2E_BATCHES); images/s (train) = 128 / the median of the runs' medians; images/s (wall) ="
-    echo "$E2E_BATCHES × 128 / the median wall time of a run (start-up, image loading, weight saving included)."
-    echo "The cfgs alternate run by run; ratio = the median over rounds of asoftmax/softmax in the same round."
+    echo "Build: $label ($dn)."
     echo
     echo "| cfg | median s/batch | fastest run s/batch | images/s (train) | median run s | images/s (wall) |"
     echo "|---|---:|---:|---:|---:|---:|"
@@ -165,8 +171,41 @@ EOF
                   print v[r, "fmnist-asoftmax"] / v[r, "fmnist-softmax"] }' "$runs" | median)
     r_wall=$(awk -F'\t' '{ v[$1, $2] = $4 } END { for (r = 1; (r, "fmnist-softmax") in v; ++r)
                   print v[r, "fmnist-asoftmax"] / v[r, "fmnist-softmax"] }' "$runs" | median)
-    printf '\nratio asoftmax/softmax: %.3f per batch (train), %.3f per run (wall). Runs: %s, logs: %s/train-*.log\n\n' \
-        "$r_train" "$r_wall" "$runs" "$OUT"
+    printf '\nratio asoftmax/softmax: %.3f per batch (train), %.3f per run (wall). Runs: %s, logs: %s/train-%s-*.log\n\n' \
+        "$r_train" "$r_wall" "$runs" "$OUT" "$label"
+    }
+    echo "Data: $data_note. Per run: the median of Darknet's per-batch train_network seconds"
+    echo "(batches 3..$E2E_BATCHES); images/s (train) = 128 / the median of the runs' medians; images/s (wall) ="
+    echo "$E2E_BATCHES × 128 / the median wall time of a run (start-up, image loading, weight saving included)."
+    echo "The cfgs alternate run by run; ratio = the median over rounds of asoftmax/softmax in the same round."
+    echo
+    e2e_table "$DARKNET" openblas
+    if [ -n "$DARKNET_LOOPS" ]; then e2e_table "$DARKNET_LOOPS" darknet-loops; fi
+fi
+
+# ---- OpenBLAS against Darknet's own loops, the head alone ----
+if [ -n "$DARKNET_LOOPS" ] && [ -x "$BENCH_LOOPS" ]; then
+    echo "## The head alone: OpenBLAS against Darknet's own gemm loops"
+    echo
+    echo "One training step at (B, K, C) = (256, 512, 10572), medians (ms); the same program built"
+    echo "against each build, run one after the other."
+    echo
+    echo "| build | stock ms | asoftmax ms | asoftmax three products ms | asoftmax step / products |"
+    echo "|---|---:|---:|---:|---:|"
+    for b in openblas darknet-loops; do
+        exe=$BENCH; [ "$b" = darknet-loops ] && exe=$BENCH_LOOPS
+        "$exe" --reps 3 --budget-s "$BUDGET" --min-ms "$MIN_MS" --no-mem 256,512,10572 > "$BDIR/head-$b.md" 2>/dev/null ||
+            { echo "bench: $exe failed" >&2; exit 1; }
+        # the main table's row (GFLOP column 8.31) and the products table's row (bold ratio last)
+        ms=$(grep -E '^\| 256 \| 512 \| 10572 \| 8\.31 \|' "$BDIR/head-$b.md" | head -1 |
+             awk -F'|' '{ gsub(/ /, "", $6); gsub(/ /, "", $7); print $6, $7 }')
+        pr=$(grep -E '^\| 256 \| 512 \| 10572 \| [0-9.]+ \| [0-9.]+ \| \*\*[0-9.]+\*\* \|$' "$BDIR/head-$b.md" | head -1 |
+             awk -F'|' '{ gsub(/ /, "", $5); gsub(/[ *]/, "", $7); print $5, $7 }')
+        read -r stock_ms asm_ms <<< "$ms"
+        read -r prod_ms prod_ratio <<< "$pr"
+        echo "| $b | $stock_ms | $asm_ms | $prod_ms | $prod_ratio |"
+    done
+    echo
 fi
 
 # ---- GPU ----

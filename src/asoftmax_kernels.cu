@@ -127,7 +127,8 @@ __global__ static void rows_kernel(int C, const int *labels, int m, float lambda
         double p = exp(row[j] - fmx) / sum;
         if (delta) {
             double g, z = (j == y) ? s_zy : row[j];
-            delta[(size_t)b * C + j] = (float)asoftmax_grad_entry(y >= 0, j == y, p, z, wnorm[j], s_a, &g);
+            delta[(size_t)b * C + j] =
+                (float)asoftmax_grad_entry(y >= 0, j == y, p, z, 1.0 / wnorm[j], s_a, &g);
             gz[(size_t)b * C + j] = (float)g;
             if (j == y) xcoef[b] = (float)(-(p - 1) * s_b / r);
         }

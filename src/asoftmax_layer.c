@@ -11,12 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas.h"
 #include "gemm.h"
 #include "option_list.h"
 #include "utils.h"
 
 #include "cuda.h"
+
+static void *asoftmax_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        fprintf(stderr, "[asoftmax] out of memory allocating %zu x %zu bytes\n", n, size);
+        exit(EXIT_FAILURE);
+    }
+    return p;
+}
 
 /* A plain reference GEMM in double with Darknet's gemm() signature (row-major,
  * C = ALPHA op(A) op(B) + BETA C); used only by the double instantiation. */
@@ -40,38 +49,49 @@ static void asoftmax_gemm_d(int TA, int TB, int M, int N, int K, double ALPHA, d
 #define ASM_REAL float
 #define ASM_NAME(n) n##_f
 #define ASM_GEMM gemm
+/* Darknet's own gemm_cpu scales C by BETA even when BETA = 0; with OPENBLAS=1
+ * (patches/0005) gemm() is cblas_sgemm, which then overwrites C without reading it */
+#ifdef OPENBLAS
+#define ASM_GEMM_BETA0_READS_C 0
+#else
+#define ASM_GEMM_BETA0_READS_C 1
+#endif
 #include "asoftmax_generic.h"
 #undef ASM_REAL
 #undef ASM_NAME
 #undef ASM_GEMM
+#undef ASM_GEMM_BETA0_READS_C
 
 #define ASM_REAL double
 #define ASM_NAME(n) n##_d
 #define ASM_GEMM asoftmax_gemm_d
+#define ASM_GEMM_BETA0_READS_C 0
 #include "asoftmax_generic.h"
 #undef ASM_REAL
 #undef ASM_NAME
 #undef ASM_GEMM
+#undef ASM_GEMM_BETA0_READS_C
+
+/* largest of v (n >= 1) */
+ASM_CLONES static float asoftmax_max(int n, const float *v)
+{
+    float mx = v[0];
+    int j;
+    for (j = 1; j < n; ++j) mx = v[j] > mx ? v[j] : mx;
+    return mx;
+}
 
 void asoftmax_labels_from_truth(int B, int C, const float *truth, int *labels)
 {
-    int b, j;
+    int b;
+#pragma omp parallel for schedule(static) if ((size_t)B * C >= ASM_PAR_MIN)
     for (b = 0; b < B; ++b) {
         const float *t = truth + (size_t)b * C;
+        const float mx = asoftmax_max(C, t);
         int best = 0;
-        for (j = 1; j < C; ++j) if (t[j] > t[best]) best = j;
-        labels[b] = t[best] > 0 ? best : -1;
+        while (best < C - 1 && t[best] != mx) ++best; /* the first largest entry */
+        labels[b] = mx > 0 ? best : -1;
     }
-}
-
-static void *asoftmax_calloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fprintf(stderr, "[asoftmax] out of memory allocating %zu x %zu bytes\n", n, size);
-        exit(EXIT_FAILURE);
-    }
-    return p;
 }
 
 layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
@@ -160,6 +180,7 @@ void free_asoftmax_state(struct asoftmax_state *s)
     free(s->wcoef);
     free(s->wnorm);
     free(s->xhat);
+    free(s->work);
     free(s);
 }
 
@@ -175,9 +196,10 @@ void forward_asoftmax_layer(layer l, network net)
         asoftmax_labels_from_truth(l.batch, l.outputs, net.truth, s->labels);
         s->lambda = asoftmax_lambda(&s->p, get_current_batch(&net));
     }
-    cost = asoftmax_forward_f(l.batch, l.inputs, l.outputs, net.input, l.weights,
+    cost = asm_forward_work_f(l.batch, l.inputs, l.outputs, net.input, l.weights,
                               train ? s->labels : NULL, s->p.margin, s->lambda, l.output,
-                              l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm, s->xhat);
+                              l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm, s->xhat,
+                              &s->work, &s->work_bytes);
     if (train) l.cost[0] = cost;
 }
 
@@ -188,14 +210,24 @@ void backward_asoftmax_layer(layer l, network net)
                         s->wcoef, net.delta, l.weight_updates);
 }
 
-/* SGD with momentum and weight decay, exactly as update_connected_layer's weight part. */
+/* SGD with momentum and weight decay, exactly as update_connected_layer's weight part
+ * (axpy_cpu, axpy_cpu, scal_cpu over the C*K weights), in one pass over U = weight_updates
+ * and W = weights with the same float operations per entry, so the same bits:
+ *   U += (-decay * batch) W;   W += (lr / batch) U;   U *= momentum */
 void update_asoftmax_layer(layer l, update_args a)
 {
     const float learning_rate = a.learning_rate * l.learning_rate_scale;
-    const int n = l.inputs * l.outputs;
-    axpy_cpu(n, -a.decay * a.batch, l.weights, 1, l.weight_updates, 1);
-    axpy_cpu(n, learning_rate / a.batch, l.weight_updates, 1, l.weights, 1);
-    scal_cpu(n, a.momentum, l.weight_updates, 1);
+    const float neg_decay = -a.decay * a.batch, rate = learning_rate / a.batch;
+    const float momentum = a.momentum;
+    const long n = (long)l.inputs * l.outputs;
+    float *w = l.weights, *u = l.weight_updates;
+    long i;
+#pragma omp parallel for schedule(static) if (n >= ASM_PAR_MIN)
+    for (i = 0; i < n; ++i) {
+        const float ui = u[i] + neg_decay * w[i];
+        w[i] += rate * ui;
+        u[i] = momentum * ui;
+    }
 }
 
 /* ---- cfg parsing: every value validated, one clear message ---- */

@@ -27,6 +27,8 @@ struct asoftmax_state {
     float *xnorm;   /* (B) ||x_b|| */
     float *wnorm;   /* (C) ||w_j|| */
     float *xhat;    /* (B,K) x_b / ||x_b|| */
+    void *work;     /* scratch of the CPU forward pass (work_bytes bytes), kept between steps */
+    size_t work_bytes;
 #ifdef GPU
     /* device twins of the above, used when gpu_index >= 0 (src/asoftmax_kernels.cu) */
     int *labels_gpu;    /* (B) */

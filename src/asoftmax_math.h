@@ -109,17 +109,18 @@ ASOFTMAX_HD static inline double asoftmax_target_logit(int m, double lambda, dou
 }
 
 /* The backward state of one (sample, class) entry: probability p = softmax(f)_j, plain logit
- * z = w^_j . x, wn = ||w_j||, is_target = (j == y), a from asoftmax_target_logit.
+ * z = w^_j . x, inv_wn = 1 / ||w_j|| (taken once per class, in double: no division per
+ * entry), is_target = (j == y), a from asoftmax_target_logit.
  *   G'_j = (p - [j == y]) * (j == y ? a : 1)     (zero when the sample has no label)
- * Returns delta_j = -G'_j / wn (Darknet's negative gradient w.r.t. x . w_j);
+ * Returns delta_j = -G'_j / ||w_j|| (Darknet's negative gradient w.r.t. x . w_j);
  * *gz = G'_j z, whose sum over the batch gives the weight-normalization term. */
 ASOFTMAX_HD static inline double asoftmax_grad_entry(int labeled, int is_target, double p,
-                                                     double z, double wn, double a, double *gz)
+                                                     double z, double inv_wn, double a, double *gz)
 {
     double g = labeled ? p - is_target : 0;
     double gp = is_target ? a * g : g;
     *gz = gp * z;
-    return -gp / wn;
+    return -gp * inv_wn;
 }
 
 #endif

@@ -10,12 +10,19 @@
  * u = 2^-24 (float unit roundoff), g(n) = n u / (1 - n u) (Higham's gamma_n: any order of
  * summing n products, with or without FMA, errs by at most g(n) times the sum of their
  * absolute values). The bounds are first order in u, worst case, in the order the layer
- * computes (src/asoftmax_generic.h, src/asoftmax_kernels.cu; docs/math.md §2-3):
+ * computes (src/asoftmax_generic.h, src/asoftmax_kernels.cu; docs/math.md §2-3). Steps
+ * marked (double) run in double and are stored in float once: their own errors (~1e-16
+ * relative, from exp as well: glibc's scalar or vector exp and CUDA's are within a few
+ * double ulps) are neglected like the exact step's, so it does not matter for the bound
+ * whether a device divides by a norm or a sum or multiplies by its reciprocal taken in
+ * double (the CPU: 1/n_j once per class, 1/sum once per row), nor in which order a thread
+ * split sums:
  *
  *   norms r_b = ||x_b||, n_j = ||w_j||: summed in double, stored in float     rel. u
  *   x^ = x / r (float division)                                               rel. 2u
  *   S_bj = x^_b . w_j (GEMM over K)        e_S = (g(K) + 2u) A_bj,  A_bj = sum_k |x^_bk w_jk|
  *   z_bj = S_bj / n_j * r_b (double, stored float)   e_z = e_S r_b / n_j + 3u |z_bj|
+ *           (3u: n_j and r_b were stored in float, and z is)
  *   target: c = clamp(z_y / r)             e_c = e_z / r + u |c|
  *           psi' varies at most by P2 = m^2 (m^2 - 1) / 3 per unit of c (max |T_m''| on
  *           [-1, 1]), so |psi'| <= |psi'(c)| + P2 e_c =: D on the interval
@@ -23,15 +30,17 @@
  *                                          e_fy = (lambda e_z + r D e_c + u r |psi|) / (1 + lambda) + u |f_y|
  *           a = (lambda + psi') / (1 + lambda),  b = (psi - c psi') / (1 + lambda)
  *                                          e_a = e_b = P2 e_c / (1 + lambda)
- *   softmax p_j = exp(f_j - max) / sum: d log p_j = d f_j - sum_k p_k d f_k, so
+ *   softmax p_j = exp(f_j - max) / sum (double, stored float):
+ *           d log p_j = d f_j - sum_k p_k d f_k, so
  *                                          e_p_j = p_j (e_f_j + E + u),  E = sum_k p_k e_f_k
  *   cost_b = log sum + max - f_y >= 0      e_cost_b = E + e_fy; the batch: sum_b e_cost_b + 2u cost
  *   G'_j = p_j (j != y), a (p_y - 1) (j = y), 0 unlabeled
  *                                          e_G = e_p_j, or |a| e_p_y + |p_y - 1| e_a
  *   delta_bj = -G'_bj / n_j (float)        e_delta = e_G / n_j + 2u |G'| / n_j
  *   xcoef_b = -(p_y - 1) b / r             e_xc = (e_p_y |b| + |p_y - 1| e_b) / r + 2u |xcoef|
- *   wcoef_j = sum_b G'_bj z_bj / n_j^2 (float terms; the CPU sums them in float, the GPU in
- *             double: the CPU's bound covers both)
+ *   wcoef_j = sum_b G'_bj z_bj / n_j^2 (float terms; the CPU sums them in float, by fixed
+ *             chunks of rows whose sums it adds in chunk order, the GPU in double: g(B + 1)
+ *             covers any order of the float sum, so the CPU's bound covers both)
  *                                          e_wc = (sum_b (e_G |z| + |G'| e_z) + g(B + 1) sum_b |G' z|) / n_j^2 + 3u |wcoef|
  *   dx_b = sum_j delta_bj w_j + xcoef_b x_b (GEMM over C, then a float axpy)
  *                                          e_dx = sum_j e_delta |w_jk| + e_xc |x_bk| + g(C + 2) (sum_j |delta w_jk| + |xcoef x_bk|)

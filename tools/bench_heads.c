@@ -87,6 +87,7 @@
 
 #include "darknet.h"
 #include "asoftmax_layer.h" /* struct asoftmax_state: the arrays the layer allocates */
+#include "gemm.h"
 #ifdef GPU
 /* Darknet's src/cuda.h (blas_handle, cuda_set_device): -I build/darknet-gpu/src must come
  * before CUDA's include folder, whose cuda.h is the driver API */
@@ -508,7 +509,46 @@ typedef struct {
     double mem_mib[NHEADS];           /* CPU: peak RSS; GPU: device memory of the network */
     double mem_delta_mib[NHEADS];     /* CPU: peak RSS above the RSS before building */
     int have_mem;
+    double products_ms;               /* CPU: the head's three GEMMs alone (median), else 0 */
 } result;
+
+#ifndef GPU
+/* The three products of one [asoftmax] training step at shape s, through Darknet's gemm()
+ * (the build's BLAS) with the layer's shapes and transposes: X^.W^T (B,C), delta.W (B,K),
+ * delta^T.X (C,K). Scratch arrays; ms for one set of the three. */
+typedef struct {
+    float *x, *w, *bc, *bk, *ck;
+} products;
+
+static products products_make(shape s)
+{
+    products p;
+    size_t i;
+    p.x = malloc(sizeof(float) * s.B * s.K);
+    p.w = malloc(sizeof(float) * s.C * s.K);
+    p.bc = calloc((size_t)s.B * s.C, sizeof(float));
+    p.bk = calloc((size_t)s.B * s.K, sizeof(float));
+    p.ck = calloc((size_t)s.C * s.K, sizeof(float));
+    if (!p.x || !p.w || !p.bc || !p.bk || !p.ck) die("out of memory for the products at %d,%d,%d", s.B, s.K, s.C);
+    for (i = 0; i < (size_t)s.B * s.K; ++i) p.x[i] = rng_uniform(-1, 1);
+    for (i = 0; i < (size_t)s.C * s.K; ++i) p.w[i] = rng_uniform(-1, 1);
+    return p;
+}
+
+static double products_time(products *p, shape s)
+{
+    double t0 = now_ms();
+    gemm(0, 1, s.B, s.C, s.K, 1, p->x, s.K, p->w, s.K, 0, p->bc, s.C);
+    gemm(0, 0, s.B, s.K, s.C, 1, p->bc, s.C, p->w, s.K, 0, p->bk, s.K);
+    gemm(1, 0, s.C, s.K, s.B, 1, p->bc, s.C, p->x, s.K, 0, p->ck, s.K);
+    return now_ms() - t0;
+}
+
+static void products_free(products *p)
+{
+    free(p->x); free(p->w); free(p->bc); free(p->bk); free(p->ck);
+}
+#endif
 
 /*
  * Times the two heads at r->s: `reps` interleaved repetitions of r->iters steps each
@@ -522,6 +562,11 @@ static void bench_shape(result *r, int reps, double min_ms, double budget_s, int
     double tot[NHEADS][MAX_REPS], f[NHEADS][MAX_REPS], bk[NHEADS][MAX_REPS], u[NHEADS][MAX_REPS];
     double ratio[MAX_REPS], t1, fastest[NHEADS];
     int h, rep, it, k;
+#ifndef GPU
+    double prod[MAX_REPS];
+    products pm = products_make(r->s);
+    products_time(&pm, r->s); /* warm-up */
+#endif
 #ifdef GPU
     size_t free0, free1, total;
 #endif
@@ -585,6 +630,11 @@ static void bench_shape(result *r, int reps, double min_ms, double budget_s, int
             u[h][rep] /= r->iters;
             tot[h][rep] = f[h][rep] + bk[h][rep] + u[h][rep];
         }
+#ifndef GPU
+        prod[rep] = 0;
+        for (it = 0; it < r->iters; ++it) prod[rep] += products_time(&pm, r->s);
+        prod[rep] /= r->iters;
+#endif
         ratio[rep] = tot[HEAD_ASOFTMAX][rep] / tot[HEAD_STOCK][rep];
         if (verbose)
             fprintf(stderr, "  %d,%d,%d rep %d: stock %.3f ms asoftmax %.3f ms ratio %.3f\n",
@@ -599,6 +649,12 @@ static void bench_shape(result *r, int reps, double min_ms, double budget_s, int
         if (!isfinite(*net[h]->cost)) die("%s head: cost is not finite after training", head_name[h]);
     }
     r->ratio = median(ratio, reps);
+#ifndef GPU
+    r->products_ms = median(prod, reps);
+    products_free(&pm);
+#else
+    r->products_ms = 0;
+#endif
     for (h = 0; h < NHEADS; ++h) {
         fastest[h] = tot[h][0];
         for (rep = 1; rep < reps; ++rep)
@@ -775,6 +831,17 @@ int main(int argc, char **argv)
                        fabs(fl) / ((double)r->s.B * r->s.K), fabs(fl) / ((double)r->s.B * r->s.C));
         }
     }
+#ifndef GPU
+    printf("\nThe [asoftmax] step against its three products alone (X^·W^T, delta·W, delta^T·X "
+           "through the build's gemm(), same shapes, timed in the same repetitions; medians)\n\n");
+    printf("| B | K | C | three products ms | asoftmax step ms | step / products |\n");
+    printf("|---:|---:|---:|---:|---:|---:|\n");
+    for (i = 0; i < nshapes; ++i) {
+        const result *r = &res[i];
+        printf("| %d | %d | %d | %.2f | %.2f | **%.2f** |\n", r->s.B, r->s.K, r->s.C, r->products_ms,
+               r->ms[HEAD_ASOFTMAX], r->ms[HEAD_ASOFTMAX] / r->products_ms);
+    }
+#endif
     printf("\nPhase breakdown (medians, ms per step): forward / backward / update\n\n");
     printf("| B | K | C | steps × reps | stock fwd | stock bwd | stock upd | asoftmax fwd | "
            "asoftmax bwd | asoftmax upd |\n");
