@@ -7,9 +7,19 @@
 # Two pairs of cfgs, each pair identical but for the head:
 #   cfg/fmnist-{softmax,asoftmax}.cfg     128-d embedding: the numbers
 #   cfg/fmnist2d-{softmax,asoftmax}.cfg   2-d embedding: the paper's picture
-# Variables (defaults take ~15 min on 2 cores, at ~300 images/s per model):
-#   DEMO_BATCHES=700      training batches of 128 for the 128-d pair (~5 min per model)
-#   DEMO_BATCHES_2D=250   training batches of 128 for the 2-d pair (0 = skip that pair)
+# Variables (defaults: ~8.5 min on 2 idle cores, OpenBLAS, ~950 images/s per model side by side):
+#   DEMO_BATCHES=800      training batches of 128 for the 128-d pair (~2 min for the pair)
+#   DEMO_BATCHES_2D=2400  training batches of 128 for the 2-d pair (~5 min; 0 = skip that
+#                         pair). Shorter runs are a coin toss for the 2-d pair (2026-11-28,
+#                         one run each): at 250 softmax had the lower AFS, at 1000 it won
+#                         on AFS in one of two runs, at 1800 the two tied (0.0348 vs 0.0349,
+#                         [asoftmax] with pullover, coat and shirt on one ray); 3000 gave
+#                         AFS 0.028 vs 0.053 and the clean fan of rays.
+#   DEMO_PARALLEL=1       train the two heads of each pair side by side, each with half the
+#                         cores (OMP_NUM_THREADS overrides): on 2 cores one Darknet process
+#                         gets ~1070 images/s from both, two one-thread processes ~950 each
+#                         (1.8x); the pair also shares whatever else loads the machine.
+#                         0 = one after another, each on all cores.
 #   DEMO_TRAIN=0          training images to convert (0 = all 60000)
 #   DEMO_PAIRS=6000       verification pairs (a multiple of 20), drawn with DEMO_SEED=1
 # Outputs in build/demo/: report.md, angles.png, features-2d.png, angles-2d.png,
@@ -27,22 +37,31 @@ done
 OUT=$ROOT/build/demo
 DATA=$OUT/data
 FMNIST=${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}
-BATCHES=${DEMO_BATCHES:-700}
-BATCHES_2D=${DEMO_BATCHES_2D:-250}
+BATCHES=${DEMO_BATCHES:-800}
+BATCHES_2D=${DEMO_BATCHES_2D:-2400}
 NTRAIN=${DEMO_TRAIN:-0}
 PAIRS=${DEMO_PAIRS:-6000}
 SEED=${DEMO_SEED:-1}
+PARALLEL=${DEMO_PARALLEL:-1}
 for v in "DEMO_BATCHES=$BATCHES" "DEMO_BATCHES_2D=$BATCHES_2D" "DEMO_TRAIN=$NTRAIN" \
-         "DEMO_PAIRS=$PAIRS" "DEMO_SEED=$SEED"; do
+         "DEMO_PAIRS=$PAIRS" "DEMO_SEED=$SEED" "DEMO_PARALLEL=$PARALLEL"; do
     case ${v#*=} in ''|*[!0-9]*) echo "demo: ${v%%=*}='${v#*=}' must be a non-negative integer" >&2; exit 1;; esac
 done
+[ "$PARALLEL" -le 1 ] || { echo "demo: DEMO_PARALLEL must be 0 or 1" >&2; exit 1; }
+NCPU=$(getconf _NPROCESSORS_ONLN)
+# side by side: each training gets half the cores (OMP_NUM_THREADS, if set, overrides);
+# one by one: Darknet's default (all cores, or OMP_NUM_THREADS)
+THREADS=
+[ "$PARALLEL" = 1 ] && THREADS=${OMP_NUM_THREADS:-$(( NCPU / 2 > 1 ? NCPU / 2 : 1 ))}
 [ "$BATCHES" -ge 1 ] || { echo "demo: DEMO_BATCHES must be >= 1" >&2; exit 1; }
 [ "$PAIRS" -ge 20 ] && [ $((PAIRS % 20)) -eq 0 ] ||
     { echo "demo: DEMO_PAIRS=$PAIRS must be a positive multiple of 20 (10 folds, half same)" >&2; exit 1; }
 command -v gnuplot >/dev/null || { echo "demo: gnuplot is missing (scripts/install-deps.sh installs gnuplot-nox)" >&2; exit 1; }
-# (OMP_WAIT_POLICY is left alone: libgomp's default spinning is ~15% faster here on an
-# idle machine, but several times slower when something else holds a core; set
-# OMP_WAIT_POLICY=passive when sharing the machine)
+# OMP_WAIT_POLICY=passive unless set: libgomp's default spinning is ~15% faster on an idle
+# machine, but several times slower when something else holds a core (measured 2026-11-28:
+# with a compile running beside it, the four measurements took ~200 s instead of ~30 s).
+# The side-by-side trainings run one thread each, so it only matters for the measuring.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 t_start=$(date +%s)
 
 mkdir -p "$DATA/backup"
@@ -58,27 +77,59 @@ backup=backup
 top=1
 DATA
 
-declare -A secs ips loss
-# train NAME BATCHES: cfg/NAME.cfg with max_batches=BATCHES -> $DATA/backup/NAME.weights
-train() {
-    local name=$1 n=$2 cfg=$DATA/$1.cfg log=$OUT/train-$1.log pid start last
+declare -A secs ips loss pid
+# start_train NAME BATCHES: cfg/NAME.cfg with max_batches=BATCHES -> $DATA/backup/NAME.weights,
+# in the background ($THREADS OpenMP threads when the pair trains side by side)
+start_train() {
+    local name=$1 n=$2 cfg=$DATA/$1.cfg log=$OUT/train-$1.log
     sed "s/^max_batches=.*/max_batches=$n/" "$ROOT/cfg/$name.cfg" > "$cfg"
     grep -qx "max_batches=$n" "$cfg" || { echo "demo: cannot set max_batches in $cfg" >&2; exit 1; }
-    rm -f "$DATA/backup/$name"*.weights
-    echo "demo: training $name.cfg for $n batches (log: $log)"
-    start=$(date +%s.%N)
-    (cd "$DATA" && stdbuf -oL "$DARKNET" classifier train fmnist.data "$cfg" > "$log" 2>&1) &
-    pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        sleep 15
-        last=$(grep -E '^[0-9]+, [0-9.]+: ' "$log" | tail -1 || true)
-        [ -n "$last" ] && echo "  $name: batch $(cut -d, -f1 <<<"$last")/$n, avg loss $(awk '{print $4}' <<<"$last"), $(( $(date +%s) - t_start )) s into the demo"
+    rm -f "$DATA/backup/$name"*.weights "$OUT/train-$name.time"
+    echo "demo: training $name.cfg for $n batches${THREADS:+ ($THREADS thread(s))} (log: $log)"
+    (
+        cd "$DATA"
+        [ -n "$THREADS" ] && export OMP_NUM_THREADS=$THREADS
+        s=$(date +%s.%N)
+        stdbuf -oL "$DARKNET" classifier train fmnist.data "$cfg" > "$log" 2>&1
+        echo "$s $(date +%s.%N)" > "$OUT/train-$name.time"
+    ) &
+    pid[$name]=$!
+}
+# finish_train BATCHES NAME...: wait for these trainings, printing progress every 15 s
+finish_train() {
+    local n=$1 name last i busy; shift
+    while :; do
+        for i in $(seq 15); do
+            busy=0
+            for name; do kill -0 "${pid[$name]}" 2>/dev/null && busy=1; done
+            [ "$busy" = 1 ] || break 2
+            sleep 1
+        done
+        for name; do
+            last=$(grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 || true)
+            [ -n "$last" ] && echo "  $name: batch $(cut -d, -f1 <<<"$last")/$n, avg loss $(awk '{print $4}' <<<"$last"), $(( $(date +%s) - t_start )) s into the demo"
+        done
     done
-    wait "$pid" || { echo "demo: training $name failed; see $log" >&2; exit 1; }
-    secs[$name]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}')
-    ips[$name]=$(awk -v s="${secs[$name]}" -v n="$n" 'BEGIN{printf "%.0f", n*128/s}')
-    loss[$name]=$(grep -E '^[0-9]+, [0-9.]+: ' "$log" | tail -1 | awk '{printf "%.3f", $4}')
-    [ -s "$DATA/backup/$name.weights" ] || { echo "demo: no $DATA/backup/$name.weights after training" >&2; exit 1; }
+    for name; do
+        wait "${pid[$name]}" && [ -s "$OUT/train-$name.time" ] ||
+            { echo "demo: training $name failed; see $OUT/train-$name.log" >&2; exit 1; }
+        secs[$name]=$(awk '{printf "%.0f", $2 - $1}' "$OUT/train-$name.time")
+        ips[$name]=$(awk -v s="${secs[$name]}" -v n="$n" 'BEGIN{printf "%.0f", n*128/s}')
+        ! grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | grep -qi nan ||
+            { echo "demo: training $name diverged (loss nan; see $OUT/train-$name.log); run make demo again" >&2; exit 1; }
+        loss[$name]=$(grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | awk '{printf "%.3f", $4}')
+        [ -s "$DATA/backup/$name.weights" ] || { echo "demo: no $DATA/backup/$name.weights after training" >&2; exit 1; }
+    done
+}
+# train_pair PREFIX BATCHES: PREFIX-softmax and PREFIX-asoftmax, side by side or one by one
+train_pair() {
+    if [ "$PARALLEL" = 1 ]; then
+        start_train "$1-softmax" "$2"; start_train "$1-asoftmax" "$2"
+        finish_train "$2" "$1-softmax" "$1-asoftmax"
+    else
+        start_train "$1-softmax" "$2"; finish_train "$2" "$1-softmax"
+        start_train "$1-asoftmax" "$2"; finish_train "$2" "$1-asoftmax"
+    fi
 }
 
 # evaluate NAME: asoftmax_eval on the 10000 test images -> $OUT/eval-NAME.txt (+ .tsv files)
@@ -93,8 +144,8 @@ evaluate() {
 kv() { sed -n "s/^$2=//p" "$OUT/eval-$1.txt"; } # kv NAME KEY
 
 # ---- the 128-d pair ----
+train_pair fmnist "$BATCHES"
 for head in softmax asoftmax; do
-    train "fmnist-$head" "$BATCHES"
     evaluate "fmnist-$head"
     # cross-check: Darknet's own validation must agree with asoftmax_eval's top-1
     (cd "$DATA" && "$DARKNET" classifier valid fmnist.data "fmnist-$head.cfg" "backup/fmnist-$head.weights" \
@@ -107,8 +158,8 @@ for head in softmax asoftmax; do
 done
 # ---- the 2-d pair ----
 if [ "$BATCHES_2D" -gt 0 ]; then
+    train_pair fmnist2d "$BATCHES_2D"
     for head in softmax asoftmax; do
-        train "fmnist2d-$head" "$BATCHES_2D"
         evaluate "fmnist2d-$head"
     done
 fi
@@ -230,10 +281,15 @@ report=$OUT/report.md
 {
     echo "# Fashion-MNIST: softmax vs [asoftmax] ($(date -u '+%Y-%m-%d %H:%M UTC'), $(getconf _NPROCESSORS_ONLN) CPU cores)"
     echo
-    echo "Command: \`make demo DEMO_BATCHES=$BATCHES DEMO_BATCHES_2D=$BATCHES_2D DEMO_TRAIN=$NTRAIN DEMO_PAIRS=$PAIRS DEMO_SEED=$SEED\`"
+    echo "Command: \`make demo DEMO_BATCHES=$BATCHES DEMO_BATCHES_2D=$BATCHES_2D DEMO_TRAIN=$NTRAIN DEMO_PAIRS=$PAIRS DEMO_SEED=$SEED DEMO_PARALLEL=$PARALLEL\`"
     echo "($(( $(date +%s) - t_start )) s for conversion, training, measuring and drawing)."
     echo "Each pair of cfgs is identical but for the head; batch 128; measured by"
     echo "\`tools/asoftmax_eval\` on the 10000 test images at the embedding that feeds the head."
+    if [ "$PARALLEL" = 1 ]; then
+        echo "The two heads of each pair trained side by side, $THREADS thread(s) each (img/s is per model)."
+    else
+        echo "The models trained one after another${OMP_NUM_THREADS:+, $OMP_NUM_THREADS thread(s) each}."
+    fi
     echo
     echo "| model | dim | top-1 % | AFS ↓ | verification % (10 folds) | same-class angle | different-class angle | overlap ↓ | batches / train s / img/s |"
     echo "|---|---|---|---|---|---|---|---|---|"

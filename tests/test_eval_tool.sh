@@ -152,5 +152,11 @@ expect 1 "must be an integer" "--pairs abc" --pairs abc smoke.cfg backup/smoke.w
 expect 1 "lower --pairs" "too many pairs" smoke.cfg backup/smoke.weights test.list labels.txt
 expect 1 "must be an integer" "--folds 1" --folds 1 smoke.cfg backup/smoke.weights test.list labels.txt
 expect 1 "cfg has layers" "--layer 99" --pairs 200 --layer 99 smoke.cfg backup/smoke.weights test.list labels.txt
+# the weights of a diverged training (every float NaN, the header kept): exit 1, no hang
+if command -v perl >/dev/null; then
+    n=$(( ($(wc -c < backup/smoke.weights) - 20) / 4 ))
+    { head -c 20 backup/smoke.weights; perl -e 'print pack("f<", 9**9**9 / 9**9**9) x $ARGV[0]' "$n"; } > "$W/nan.weights"
+    expect 1 "non-finite value" "NaN weights (a diverged training)" --pairs 200 smoke.cfg "$W/nan.weights" test.list labels.txt
+fi
 expect 2 "usage" "a missing argument" smoke.cfg backup/smoke.weights test.list
 finish

@@ -256,6 +256,13 @@ static void embed(network *net, int emb, char **paths, int n, int B, float *feat
         if (nb < B) memset(input + (size_t)nb * in, 0, sizeof(float) * (size_t)(B - nb) * in);
         out = network_predict(net, input);
         memcpy(feat + (size_t)i * d, net->layers[emb].output, sizeof(float) * (size_t)nb * d);
+        /* a diverged model's NaN features would poison every metric (the pair histograms
+         * cannot place a NaN angle): stop here with the reason */
+        for (b = 0; b < nb * d; ++b)
+            if (!isfinite(feat[(size_t)i * d + b]))
+                die("image '%s': its embedding has a non-finite value (%g): these weights are not "
+                    "usable (did training diverge? look for nan in the training log)",
+                    paths[i + b / d], feat[(size_t)i * d + b]);
         if (scores) memcpy(scores + (size_t)i * C, out, sizeof(float) * (size_t)nb * C);
         if (i + nb >= next_report || i + nb == n) {
             fprintf(stderr, "asoftmax_eval: forward %d/%d images\n", i + nb, n);
