@@ -96,6 +96,23 @@ static double asm_softmax_err(int C, const double *p, const double *ef, double *
     return E;
 }
 
+/* The bound of one entry of a backward result: a GEMM sum of n products d_i v_i (d with error
+ * de, stride ds; v exact, stride vs) plus a float axpy term coef * own (coef with error ecoef):
+ *   sum de |v| + ecoef |own| + g(n + 2) (sum |d v| + |coef own|) + (n + 2) 2^-126 */
+static double asm_product_err(int n, const double *d, const double *de, size_t ds, const double *v,
+                              size_t vs, double coef, double ecoef, double own)
+{
+    double s = 0, t = 0;
+    int i;
+    for (i = 0; i < n; ++i) {
+        const double av = fabs(v[(size_t)i * vs]);
+        s += de[(size_t)i * ds] * av;
+        t += fabs(d[(size_t)i * ds]) * av;
+    }
+    t += fabs(coef * own);
+    return s + ecoef * fabs(own) + asm_gamma(n + 2) * t + (n + 2) * ASM_TINY;
+}
+
 static asm_bounds asm_error_bounds(int B, int K, int C, const float *xf, const float *wf,
                                    const int *labels, int m, double lambda)
 {
@@ -183,31 +200,16 @@ static asm_bounds asm_error_bounds(int B, int K, int C, const float *xf, const f
     for (j = 0; j < C; ++j)
         ewc[j] = (ewc[j] + asm_gamma(B + 1) * sgz[j]) / (wn[j] * wn[j]) + 3 * u * fabs(wc[j]);
 
-    /* dx (B,K) and dw (C,K) */
+    /* dx (B,K) = delta.W + diag(xcoef) X;  dw (C,K) = delta^T.X + diag(wcoef) W */
     for (b = 0; b < B; ++b)
-        for (k = 0; k < K; ++k) {
-            double s = 0, t = 0;
-            const double xv = x[(size_t)b * K + k];
-            for (j = 0; j < C; ++j) {
-                const double wv = fabs(w[(size_t)j * K + k]);
-                s += r.delta_err[(size_t)b * C + j] * wv;
-                t += fabs(r.delta[(size_t)b * C + j]) * wv;
-            }
-            t += fabs(xc[b] * xv);
-            r.dx_err[(size_t)b * K + k] = s + exc[b] * fabs(xv) + asm_gamma(C + 2) * t + (C + 2) * ASM_TINY;
-        }
+        for (k = 0; k < K; ++k)
+            r.dx_err[(size_t)b * K + k] = asm_product_err(
+                C, r.delta + (size_t)b * C, r.delta_err + (size_t)b * C, 1, w + k, K, xc[b],
+                exc[b], x[(size_t)b * K + k]);
     for (j = 0; j < C; ++j)
-        for (k = 0; k < K; ++k) {
-            double s = 0, t = 0;
-            const double wv = w[(size_t)j * K + k];
-            for (b = 0; b < B; ++b) {
-                const double xv = fabs(x[(size_t)b * K + k]);
-                s += r.delta_err[(size_t)b * C + j] * xv;
-                t += fabs(r.delta[(size_t)b * C + j]) * xv;
-            }
-            t += fabs(wc[j] * wv);
-            r.dw_err[(size_t)j * K + k] = s + ewc[j] * fabs(wv) + asm_gamma(B + 2) * t + (B + 2) * ASM_TINY;
-        }
+        for (k = 0; k < K; ++k)
+            r.dw_err[(size_t)j * K + k] = asm_product_err(
+                B, r.delta + j, r.delta_err + j, C, x + k, K, wc[j], ewc[j], w[(size_t)j * K + k]);
 
     free(x); free(w); free(xc); free(wc); free(xn); free(wn); free(xh); free(z); free(ez);
     free(ef); free(eG); free(exc); free(ewc); free(sgz); free(G);
