@@ -21,9 +21,26 @@
 extern "C" {
 #include "asoftmax_layer.h"
 #include "blas.h"
-#include "cuda.h"
 #include "gemm.h"
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+#include "dark_cuda.h"
 }
+/* AlexeyAB's fork runs every kernel, copy and cuBLAS call on its own stream (non-blocking
+ * with cuDNN): launching on the default stream, or copying synchronously, would race it.
+ * Its gemm_ongpu takes device pointers (its gemm_gpu takes host pointers). */
+#define ASM_STREAM get_cuda_stream()
+#define ASM_GEMM gemm_ongpu
+#define ASM_AXPY axpy_ongpu
+#define ASM_SCAL scal_ongpu
+#else
+#include "cuda.h"
+}
+/* pjreddie's Darknet runs everything on the default stream; gemm_gpu takes device pointers */
+#define ASM_STREAM ((cudaStream_t)0)
+#define ASM_GEMM gemm_gpu
+#define ASM_AXPY axpy_gpu
+#define ASM_SCAL scal_gpu
+#endif
 
 #define ASM_THREADS 256 /* threads per block of the row kernels (a power of two) */
 
@@ -70,6 +87,25 @@ __device__ static double block_max(double v, double *sh)
     v = sh[0];
     __syncthreads();
     return v;
+}
+
+/* labels (B) from the one-hot truth (B,C) on the device, one block a row: the index of the
+ * first largest entry when it is positive, else -1; the twin of asoftmax_labels_from_truth */
+__global__ static void labels_kernel(int C, const float *truth, int *labels)
+{
+    __shared__ double sh[ASM_THREADS];
+    __shared__ int first;
+    const float *t = truth + (size_t)blockIdx.x * C;
+    double mx = -INFINITY;
+    int j;
+    for (j = threadIdx.x; j < C; j += ASM_THREADS) mx = fmax(mx, (double)t[j]);
+    mx = block_max(mx, sh);
+    if (threadIdx.x == 0) first = C;
+    __syncthreads();
+    for (j = threadIdx.x; j < C; j += ASM_THREADS)
+        if ((double)t[j] == mx) { atomicMin(&first, j); break; }
+    __syncthreads();
+    if (threadIdx.x == 0) labels[blockIdx.x] = mx > 0 ? first : -1;
 }
 
 /* norms (n) of the rows of a (n,k), in double, floored at ASOFTMAX_NORM_EPS; one block a row */
@@ -178,62 +214,110 @@ extern "C" void pull_asoftmax_layer(layer l)
     cuda_pull_array(l.weight_updates_gpu, l.weight_updates, (size_t)l.inputs * l.outputs);
 }
 
-extern "C" void forward_asoftmax_layer_gpu(layer l, network net)
+/* The GPU twin of asoftmax_forward_step: input (B,K) and truth (B,C) or NULL on the device */
+extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const float *truth,
+                                          int train, long t)
 {
     struct asoftmax_state *s = l.asoftmax;
     const int B = l.batch, K = l.inputs, C = l.outputs;
-    const int train = net.train && net.truth;
+    float *x = (float *)input;
     int b;
+    train = train && truth;
     if (train) {
-        /* labels from the host copy of the truth, exactly as the CPU path */
-        asoftmax_labels_from_truth(B, C, net.truth, s->labels);
-        s->lambda = asoftmax_lambda(&s->p, get_current_batch(&net));
-        ASM_CUDA(cudaMemcpy(s->labels_gpu, s->labels, sizeof(int) * B, cudaMemcpyHostToDevice));
+        labels_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(C, truth, s->labels_gpu);
+        ASM_LAUNCHED("labels_kernel");
+        s->lambda = asoftmax_lambda(&s->p, t);
     }
-    row_norms_kernel<<<C, ASM_THREADS>>>(C, K, l.weights_gpu, s->wnorm_gpu);
+    row_norms_kernel<<<C, ASM_THREADS, 0, ASM_STREAM>>>(C, K, l.weights_gpu, s->wnorm_gpu);
     ASM_LAUNCHED("row_norms_kernel (weights)");
-    row_norms_kernel<<<B, ASM_THREADS>>>(B, K, net.input_gpu, s->xnorm_gpu);
+    row_norms_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(B, K, x, s->xnorm_gpu);
     ASM_LAUNCHED("row_norms_kernel (input)");
-    divide_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS>>>(
-        (size_t)B * K, K, s->xnorm_gpu, net.input_gpu, s->xhat_gpu);
+    divide_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS, 0, ASM_STREAM>>>(
+        (size_t)B * K, K, s->xnorm_gpu, x, s->xhat_gpu);
     ASM_LAUNCHED("divide_rows_kernel");
-    gemm_gpu(0, 1, B, C, K, 1, s->xhat_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
-    rows_kernel<<<B, ASM_THREADS>>>(C, train ? s->labels_gpu : NULL, s->p.margin, s->lambda,
-                                    l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu,
-                                    s->rowcost_gpu, s->xnorm_gpu, s->wnorm_gpu);
+    ASM_GEMM(0, 1, B, C, K, 1, s->xhat_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
+    rows_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(C, train ? s->labels_gpu : NULL, s->p.margin,
+                                                   s->lambda, l.output_gpu, l.delta_gpu, s->gz_gpu,
+                                                   s->xcoef_gpu, s->rowcost_gpu, s->xnorm_gpu,
+                                                   s->wnorm_gpu);
     ASM_LAUNCHED("rows_kernel");
-    wcoef_kernel<<<asoftmax_blocks(C), ASM_THREADS>>>(B, C, s->gz_gpu, s->wnorm_gpu, s->wcoef_gpu);
+    wcoef_kernel<<<asoftmax_blocks(C), ASM_THREADS, 0, ASM_STREAM>>>(B, C, s->gz_gpu, s->wnorm_gpu,
+                                                                     s->wcoef_gpu);
     ASM_LAUNCHED("wcoef_kernel");
     if (train) {
         double cost = 0;
-        ASM_CUDA(cudaMemcpy(s->rowcost, s->rowcost_gpu, sizeof(float) * B, cudaMemcpyDeviceToHost));
+        ASM_CUDA(cudaMemcpyAsync(s->rowcost, s->rowcost_gpu, sizeof(float) * B,
+                                 cudaMemcpyDeviceToHost, ASM_STREAM));
+        ASM_CUDA(cudaStreamSynchronize(ASM_STREAM));
         for (b = 0; b < B; ++b) cost += s->rowcost[b];
         l.cost[0] = (float)cost;
     }
 }
 
-extern "C" void backward_asoftmax_layer_gpu(layer l, network net)
+extern "C" void asoftmax_backward_step_gpu(layer l, const float *input, float *delta_in)
 {
     struct asoftmax_state *s = l.asoftmax;
     const int B = l.batch, K = l.inputs, C = l.outputs;
-    if (net.delta_gpu) {
-        gemm_gpu(0, 0, B, K, C, 1, l.delta_gpu, C, l.weights_gpu, K, 1, net.delta_gpu, K);
-        add_scaled_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS>>>(
-            (size_t)B * K, K, s->xcoef_gpu, net.input_gpu, net.delta_gpu);
+    float *x = (float *)input;
+    if (delta_in) {
+        ASM_GEMM(0, 0, B, K, C, 1, l.delta_gpu, C, l.weights_gpu, K, 1, delta_in, K);
+        add_scaled_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS, 0, ASM_STREAM>>>(
+            (size_t)B * K, K, s->xcoef_gpu, x, delta_in);
         ASM_LAUNCHED("add_scaled_rows_kernel (input delta)");
     }
-    gemm_gpu(1, 0, C, K, B, 1, l.delta_gpu, C, net.input_gpu, K, 1, l.weight_updates_gpu, K);
-    add_scaled_rows_kernel<<<asoftmax_blocks((size_t)C * K), ASM_THREADS>>>(
+    ASM_GEMM(1, 0, C, K, B, 1, l.delta_gpu, C, x, K, 1, l.weight_updates_gpu, K);
+    add_scaled_rows_kernel<<<asoftmax_blocks((size_t)C * K), ASM_THREADS, 0, ASM_STREAM>>>(
         (size_t)C * K, K, s->wcoef_gpu, l.weights_gpu, l.weight_updates_gpu);
     ASM_LAUNCHED("add_scaled_rows_kernel (weight updates)");
 }
 
 /* SGD with momentum and weight decay, exactly as update_connected_layer_gpu's weight part. */
+extern "C" void asoftmax_update_step_gpu(layer l, int batch, float learning_rate, float momentum,
+                                         float decay)
+{
+    const int n = l.inputs * l.outputs;
+    learning_rate *= l.learning_rate_scale;
+    ASM_AXPY(n, -decay * batch, l.weights_gpu, 1, l.weight_updates_gpu, 1);
+    ASM_AXPY(n, learning_rate / batch, l.weight_updates_gpu, 1, l.weights_gpu, 1);
+    ASM_SCAL(n, momentum, l.weight_updates_gpu, 1);
+}
+
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+/* state.input, state.truth and state.delta are device pointers here */
+extern "C" void forward_asoftmax_layer_gpu(layer l, network_state state)
+{
+    asoftmax_forward_step_gpu(l, state.input, state.truth, state.train, get_current_batch(state.net));
+}
+
+extern "C" void backward_asoftmax_layer_gpu(layer l, network_state state)
+{
+    asoftmax_backward_step_gpu(l, state.input, state.delta);
+}
+
+/* loss_scale: the fork's mixed-precision loss scaling, undone first as its [connected] does */
+extern "C" void update_asoftmax_layer_gpu(layer l, int batch, float learning_rate, float momentum,
+                                          float decay, float loss_scale)
+{
+    if (loss_scale != 1.0f)
+        ASM_SCAL(l.inputs * l.outputs, 1.0f / loss_scale, l.weight_updates_gpu, 1);
+    asoftmax_update_step_gpu(l, batch, learning_rate, momentum, decay);
+}
+#else
+/* net.input_gpu and net.delta_gpu are the previous layer's device arrays; net.truth_gpu holds
+ * the truth that forward_network_gpu pushed (when net.truth is set) */
+extern "C" void forward_asoftmax_layer_gpu(layer l, network net)
+{
+    asoftmax_forward_step_gpu(l, net.input_gpu, net.truth ? net.truth_gpu : NULL, net.train,
+                              (long)get_current_batch(&net));
+}
+
+extern "C" void backward_asoftmax_layer_gpu(layer l, network net)
+{
+    asoftmax_backward_step_gpu(l, net.input_gpu, net.delta_gpu);
+}
+
 extern "C" void update_asoftmax_layer_gpu(layer l, update_args a)
 {
-    const float learning_rate = a.learning_rate * l.learning_rate_scale;
-    const int n = l.inputs * l.outputs;
-    axpy_gpu(n, -a.decay * a.batch, l.weights_gpu, 1, l.weight_updates_gpu, 1);
-    axpy_gpu(n, learning_rate / a.batch, l.weight_updates_gpu, 1, l.weights_gpu, 1);
-    scal_gpu(n, a.momentum, l.weight_updates_gpu, 1);
+    asoftmax_update_step_gpu(l, a.batch, a.learning_rate, a.momentum, a.decay);
 }
+#endif

@@ -15,7 +15,11 @@
 #include "option_list.h"
 #include "utils.h"
 
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+#include "dark_cuda.h"
+#else
 #include "cuda.h"
+#endif
 
 static void *asoftmax_calloc(size_t n, size_t size)
 {
@@ -104,6 +108,9 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
 
     l.type = ASOFTMAX;
     l.learning_rate_scale = 1;
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+    l.train = 1; /* the fork updates, and zeroes the delta of, only layers with l.train */
+#endif
     l.batch = batch;
     l.inputs = inputs;
     l.outputs = outputs;
@@ -184,41 +191,40 @@ void free_asoftmax_state(struct asoftmax_state *s)
     free(s);
 }
 
-/* Training (net.train with net.truth): output = softmax of the margin logits, cost[0] =
- * summed cross-entropy, l.delta and the state for backward. Otherwise: output =
+/* Training (train with a truth): output = softmax of the margin logits, cost[0] = summed
+ * cross-entropy, l.delta and the state for backward. Otherwise: output =
  * softmax(||x|| cos theta_j), the plain angular classifier. */
-void forward_asoftmax_layer(layer l, network net)
+void asoftmax_forward_step(layer l, const float *input, const float *truth, int train, long t)
 {
     struct asoftmax_state *s = l.asoftmax;
-    const int train = net.train && net.truth;
     float cost;
+    train = train && truth;
     if (train) {
-        asoftmax_labels_from_truth(l.batch, l.outputs, net.truth, s->labels);
-        s->lambda = asoftmax_lambda(&s->p, get_current_batch(&net));
+        asoftmax_labels_from_truth(l.batch, l.outputs, truth, s->labels);
+        s->lambda = asoftmax_lambda(&s->p, t);
     }
-    cost = asm_forward_work_f(l.batch, l.inputs, l.outputs, net.input, l.weights,
+    cost = asm_forward_work_f(l.batch, l.inputs, l.outputs, input, l.weights,
                               train ? s->labels : NULL, s->p.margin, s->lambda, l.output,
                               l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm, s->xhat,
                               &s->work, &s->work_bytes);
     if (train) l.cost[0] = cost;
 }
 
-void backward_asoftmax_layer(layer l, network net)
+/* delta_in += dL/dinput (when not NULL), weight_updates += dL/dW (negative gradients) */
+void asoftmax_backward_step(layer l, const float *input, float *delta_in)
 {
     struct asoftmax_state *s = l.asoftmax;
-    asoftmax_backward_f(l.batch, l.inputs, l.outputs, net.input, l.weights, l.delta, s->xcoef,
-                        s->wcoef, net.delta, l.weight_updates);
+    asoftmax_backward_f(l.batch, l.inputs, l.outputs, input, l.weights, l.delta, s->xcoef,
+                        s->wcoef, delta_in, l.weight_updates);
 }
 
 /* SGD with momentum and weight decay, exactly as update_connected_layer's weight part
  * (axpy_cpu, axpy_cpu, scal_cpu over the C*K weights), in one pass over U = weight_updates
  * and W = weights with the same float operations per entry, so the same bits:
  *   U += (-decay * batch) W;   W += (lr / batch) U;   U *= momentum */
-void update_asoftmax_layer(layer l, update_args a)
+void asoftmax_update_step(layer l, int batch, float learning_rate, float momentum, float decay)
 {
-    const float learning_rate = a.learning_rate * l.learning_rate_scale;
-    const float neg_decay = -a.decay * a.batch, rate = learning_rate / a.batch;
-    const float momentum = a.momentum;
+    const float neg_decay = -decay * batch, rate = learning_rate * l.learning_rate_scale / batch;
     const long n = (long)l.inputs * l.outputs;
     float *w = l.weights, *u = l.weight_updates;
     long i;
@@ -229,6 +235,38 @@ void update_asoftmax_layer(layer l, update_args a)
         u[i] = momentum * ui;
     }
 }
+
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+void forward_asoftmax_layer(layer l, network_state state)
+{
+    asoftmax_forward_step(l, state.input, state.truth, state.train, get_current_batch(state.net));
+}
+
+void backward_asoftmax_layer(layer l, network_state state)
+{
+    asoftmax_backward_step(l, state.input, state.delta);
+}
+
+void update_asoftmax_layer(layer l, int batch, float learning_rate, float momentum, float decay)
+{
+    asoftmax_update_step(l, batch, learning_rate, momentum, decay);
+}
+#else
+void forward_asoftmax_layer(layer l, network net)
+{
+    asoftmax_forward_step(l, net.input, net.truth, net.train, (long)get_current_batch(&net));
+}
+
+void backward_asoftmax_layer(layer l, network net)
+{
+    asoftmax_backward_step(l, net.input, net.delta);
+}
+
+void update_asoftmax_layer(layer l, update_args a)
+{
+    asoftmax_update_step(l, a.batch, a.learning_rate, a.momentum, a.decay);
+}
+#endif
 
 /* ---- cfg parsing: every value validated, one clear message ---- */
 

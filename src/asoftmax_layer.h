@@ -61,16 +61,46 @@ void asoftmax_backward_d(int B, int K, int C, const double *x, const double *w,
  * positive, else -1 (no label: the sample contributes nothing). */
 void asoftmax_labels_from_truth(int B, int C, const float *truth, int *labels);
 
-/* ---- Darknet adapter ---- */
+/* ---- Darknet adapter ----
+ * Two Darknets, one layer: pjreddie's (layers get the network by value, update gets
+ * update_args) and AlexeyAB's fork, whose patched darknet.h defines ASOFTMAX_DARKNET_ALEXEYAB
+ * (layers get a network_state; on the GPU its input, truth and delta are device pointers;
+ * update gets (batch, learning_rate, momentum, decay) and update_gpu also a loss_scale).
+ * Both call the same steps below them (asoftmax_layer.c, asoftmax_kernels.cu). */
 layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p);
+void free_asoftmax_state(struct asoftmax_state *s);
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+void forward_asoftmax_layer(layer l, network_state state);
+void backward_asoftmax_layer(layer l, network_state state);
+void update_asoftmax_layer(layer l, int batch, float learning_rate, float momentum, float decay);
+#ifdef GPU
+void forward_asoftmax_layer_gpu(layer l, network_state state);
+void backward_asoftmax_layer_gpu(layer l, network_state state);
+void update_asoftmax_layer_gpu(layer l, int batch, float learning_rate, float momentum,
+                               float decay, float loss_scale);
+#endif
+#else
 void forward_asoftmax_layer(layer l, network net);
 void backward_asoftmax_layer(layer l, network net);
 void update_asoftmax_layer(layer l, update_args a);
-void free_asoftmax_state(struct asoftmax_state *s);
 #ifdef GPU
 void forward_asoftmax_layer_gpu(layer l, network net);
 void backward_asoftmax_layer_gpu(layer l, network net);
 void update_asoftmax_layer_gpu(layer l, update_args a);
+#endif
+#endif
+
+/* The steps both adapters call. input (B,K), truth (B,C) one-hot or NULL, delta_in (B,K) or
+ * NULL (layer 0): host pointers for the CPU steps, device pointers for the _gpu steps.
+ * train != 0 with a truth: margin logits, loss and l.delta; otherwise inference.
+ * t: the training batch number, for lambda. */
+void asoftmax_forward_step(layer l, const float *input, const float *truth, int train, long t);
+void asoftmax_backward_step(layer l, const float *input, float *delta_in);
+void asoftmax_update_step(layer l, int batch, float learning_rate, float momentum, float decay);
+#ifdef GPU
+void asoftmax_forward_step_gpu(layer l, const float *input, const float *truth, int train, long t);
+void asoftmax_backward_step_gpu(layer l, const float *input, float *delta_in);
+void asoftmax_update_step_gpu(layer l, int batch, float learning_rate, float momentum, float decay);
 void push_asoftmax_layer(layer l);
 void pull_asoftmax_layer(layer l);
 #endif

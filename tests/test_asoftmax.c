@@ -16,6 +16,9 @@
  *   7. cfg validation: every invalid value of the README's list, NaN and Inf spellings
  *      included, rejected by asoftmax_parse_options with the key and value named.
  *
+ * Sections 4 and 6 drive whole networks through tests/darknet_api.h, so this one file tests
+ * the layer in pjreddie's Darknet and in AlexeyAB's fork (`make test` builds it for both).
+ *
  * `make test` runs this program twice: linked against the test build of Darknet (-O2 -g)
  * and against the shipped build (Darknet's -Ofast, OpenMP), so that a check the compiler
  * may drop under -ffinite-math-only (isnan/isfinite) shows up as a failure here.
@@ -33,9 +36,11 @@
 #include "list.h"
 #include "network.h"
 #include "option_list.h"
+#include "parser.h"
 
 #include "asoftmax_bounds.h"
 #include "check.h"
+#include "darknet_api.h"
 
 /* ---- deterministic random numbers: urand() from check.h ---- */
 static double nrand(void) /* standard normal */
@@ -553,7 +558,7 @@ static network *load_net(const char *dir, const char *weights)
     f = fopen(path, "w");
     fputs(net_cfg, f);
     fclose(f);
-    net = parse_network_cfg(path);
+    net = tn_parse(path);
     if (weights) load_weights(net, (char *)weights);
     return net;
 }
@@ -563,8 +568,8 @@ static void fill_batch(network *net, unsigned seed)
     int i, b;
     urand_state = 0x1234567ULL + seed;
     for (i = 0; i < net->inputs * net->batch; ++i) net->input[i] = (float)nrand();
-    memset(net->truth, 0, sizeof(float) * net->truths * net->batch);
-    for (b = 0; b < net->batch; ++b) net->truth[b * net->truths + (int)(urand() * net->truths)] = 1;
+    memset(net->truth, 0, sizeof(float) * TN_TRUTHS(net) * net->batch);
+    for (b = 0; b < net->batch; ++b) net->truth[b * TN_TRUTHS(net) + (int)(urand() * TN_TRUTHS(net))] = 1;
 }
 
 static void test_adapter(const char *dir)
@@ -584,13 +589,13 @@ static void test_adapter(const char *dir)
     CHECK(l->type == ASOFTMAX && net->n == 2 && K == 6 && C == 13, "parsed network shape");
     CHECK(strcmp(get_layer_string(l->type), "asoftmax") == 0, "get_layer_string");
     CHECK(l->asoftmax->p.margin == 3 && l->asoftmax->p.lambda_min == 5.f, "parsed options");
-    CHECK(net->truths == 13, "net->truths = %d", net->truths);
+    CHECK(TN_TRUTHS(net) == 13, "truth width %d", TN_TRUTHS(net));
 
     /* training forward + backward through the network equals the pure functions */
     fill_batch(net, 1);
     *net->seen = (size_t)1659 * B; /* t = get_current_batch = 1659 -> lambda = 5 */
     net->train = 1;
-    forward_network(net);
+    tn_forward(net);
     CHECK(l->asoftmax->lambda == 5.f, "lambda at t=1659 is %g", l->asoftmax->lambda);
     asoftmax_labels_from_truth(B, C, net->truth, labels);
     cost = asoftmax_forward_f(B, K, C, fc->output, l->weights, labels, 3, 5.f, out, delta, xc,
@@ -598,7 +603,7 @@ static void test_adapter(const char *dir)
     CHECK(cost == l->cost[0] && memcmp(out, l->output, sizeof(float) * B * C) == 0,
           "network forward differs from asoftmax_forward_f");
     memcpy(u0, l->weight_updates, sizeof(float) * C * K);
-    backward_network(net);
+    tn_backward(net);
     asoftmax_backward_f(B, K, C, fc->output, l->weights, delta, xc, wc, dx, dw);
     for (i = 0; i < B * K; ++i) e = fmax(e, fabs(dx[i] - fc->delta[i]));
     for (i = 0; i < C * K; ++i) e = fmax(e, fabs(u0[i] + dw[i] - l->weight_updates[i]));
@@ -606,12 +611,18 @@ static void test_adapter(const char *dir)
 
     /* update: SGD with momentum and decay as the connected layer */
     {
-        update_args a = {0};
         float lr = 0.1f, mom = 0.9f, dec = 0.0005f;
-        a.batch = B; a.learning_rate = lr; a.momentum = mom; a.decay = dec;
         memcpy(w0, l->weights, sizeof(float) * C * K);
         memcpy(u0, l->weight_updates, sizeof(float) * C * K);
-        update_asoftmax_layer(*l, a);
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+        update_asoftmax_layer(*l, B, lr, mom, dec);
+#else
+        {
+            update_args a = {0};
+            a.batch = B; a.learning_rate = lr; a.momentum = mom; a.decay = dec;
+            update_asoftmax_layer(*l, a);
+        }
+#endif
         e = 0;
         for (i = 0; i < C * K; ++i) {
             float u = u0[i] + (-dec * B) * w0[i];
@@ -623,7 +634,7 @@ static void test_adapter(const char *dir)
 
     /* inference: softmax of the plain logits */
     {
-        float *pred = network_predict(net, net->input);
+        float *pred = tn_predict(net, net->input);
         problem p = {B, K, C, 3, 0, dalloc((size_t)B * K), dalloc((size_t)C * K), NULL};
         double *ref = dalloc((size_t)B * C), cref;
         (void)pred;
@@ -640,7 +651,7 @@ static void test_adapter(const char *dir)
     /* weights: save/load bit-exact, seen (and so lambda) continues */
     snprintf(wpath, sizeof(wpath), "%s/net.weights", dir);
     *net->seen = (size_t)700 * B;
-    save_weights(net, wpath);
+    tn_save(net, wpath);
     {
         network *net2 = load_net(dir, wpath);
         layer *l2 = &net2->layers[1];
@@ -649,26 +660,26 @@ static void test_adapter(const char *dir)
               "weights differ after save/load");
         CHECK(memcmp(net2->layers[0].weights, fc->weights, sizeof(float) * K * 7) == 0,
               "the previous layer's weights differ after save/load");
-        CHECK(get_current_batch(net2) == 700, "resumed at batch %zu, not 700", get_current_batch(net2));
+        CHECK(tn_batch_num(net2) == 700, "resumed at batch %zu, not 700", tn_batch_num(net2));
         /* one identical training step on both: same lambda, same loss, same weights */
         fill_batch(net, 2);
         memcpy(net2->input, net->input, sizeof(float) * net->inputs * B);
-        memcpy(net2->truth, net->truth, sizeof(float) * net->truths * B);
+        memcpy(net2->truth, net->truth, sizeof(float) * TN_TRUTHS(net) * B);
         memset(l->weight_updates, 0, sizeof(float) * C * K);
         memset(fc->weight_updates, 0, sizeof(float) * K * 7);
         memset(fc->bias_updates, 0, sizeof(float) * K);
-        c1 = train_network_datum(net);
-        c2 = train_network_datum(net2);
+        c1 = tn_train_step(net);
+        c2 = tn_train_step(net2);
         CHECK(l->asoftmax->lambda == l2->asoftmax->lambda &&
               l->asoftmax->lambda == asoftmax_lambda(&l->asoftmax->p, 701),
               "lambda after resume %g vs %g", l2->asoftmax->lambda, l->asoftmax->lambda);
         CHECK(c1 == c2 && memcmp(l2->weights, l->weights, sizeof(float) * C * K) == 0,
               "a training step after resume differs: loss %g vs %g", c1, c2);
-        free_network(net2);
+        tn_free(net2);
     }
     free(out); free(delta); free(xc); free(wc); free(xn); free(wn); free(dx); free(dw);
     free(w0); free(u0); free(xh);
-    free_network(net);
+    tn_free(net);
 }
 
 /* ---- 6. exact resume: N steps in one run == N/2 steps, save, load, N/2 steps ---- */
@@ -685,7 +696,7 @@ static network *resume_net(const char *dir, const char *momentum, const char *we
                "[asoftmax]\noutput=5\nmargin=4\nlambda_gamma=50\n", momentum);
     fclose(f);
     srand(42); /* the same initial weights in every run */
-    net = parse_network_cfg(path);
+    net = tn_parse(path);
     if (weights) load_weights(net, (char *)weights);
     return net;
 }
@@ -695,7 +706,7 @@ static void train_steps(network *net, int from, int to)
     int i;
     for (i = from; i < to; ++i) {
         fill_batch(net, 1000u + (unsigned)i); /* batch i is the same data in every run */
-        train_network_datum(net);
+        tn_train_step(net);
     }
 }
 
@@ -724,10 +735,10 @@ static void test_resume(const char *dir)
         train_steps(one, 0, N);
         half = resume_net(dir, momenta[mi], NULL);
         train_steps(half, 0, N / 2);
-        save_weights(half, wpath);
+        tn_save(half, wpath);
         resumed = resume_net(dir, momenta[mi], wpath);
-        CHECK(get_current_batch(resumed) == (size_t)N / 2, "resumed at batch %zu",
-              get_current_batch(resumed));
+        CHECK(tn_batch_num(resumed) == (size_t)N / 2, "resumed at batch %zu",
+              tn_batch_num(resumed));
         train_steps(resumed, N / 2, N);
         CHECK(resumed->layers[1].asoftmax->lambda == one->layers[1].asoftmax->lambda,
               "lambda after resume %g vs %g", resumed->layers[1].asoftmax->lambda,
@@ -743,9 +754,9 @@ static void test_resume(const char *dir)
         }
         printf("resume (momentum %s): %d steps vs %d + save/load + %d: max weight difference %g\n",
                momenta[mi], N, N / 2, N / 2, e);
-        free_network(one);
-        free_network(half);
-        free_network(resumed);
+        tn_free(one);
+        tn_free(half);
+        tn_free(resumed);
     }
 }
 

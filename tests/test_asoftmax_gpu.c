@@ -21,6 +21,11 @@
  * gradients summed from terms ~1e12 that cancel to ~1e6, a relative difference of 1e-4 there
  * is rounding, while elsewhere 1e-5 may already be a bug.
  *
+ * The layer is driven through asoftmax_{forward,backward,update}_step and their _gpu twins,
+ * which both Darknets' callbacks call, so this file is the same test for both forks. The
+ * labels the GPU finds in the device truth are checked against asoftmax_labels_from_truth,
+ * with a tie (the first largest entry wins) and an unlabeled row.
+ *
  * Usage: test_asoftmax_gpu [--small]   (--small: only the shapes up to B=17 K=33 C=10, for
  * runs under compute-sanitizer, `make gpu-check`).
  * Built against the GPU=1 build (`make test` when nvcc is installed, `make gpu-check`).
@@ -32,8 +37,12 @@
 #include <string.h>
 
 #include "asoftmax_layer.h"
-#include "cuda.h"
 #include "darknet.h"
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+#include "dark_cuda.h"
+#else
+#include "cuda.h"
+#endif
 
 #include "asoftmax_bounds.h"
 
@@ -93,18 +102,18 @@ static void run_case(int B, int K, int C, int m, float lambda)
     const double u = ASM_U;
     asoftmax_params p = asoftmax_default_params();
     layer l;
-    network nc = {0}, ng = {0};
-    size_t seen = (size_t)1200 * B, BK = (size_t)B * K, BC = (size_t)B * C, CK = (size_t)C * K, i;
+    const long t = 1200;
+    size_t BK = (size_t)B * K, BC = (size_t)B * C, CK = (size_t)C * K, i;
     float *x = falloc(BK), *truth = falloc(BC), *dx = falloc(BK), *zeros = falloc(BK > BC ? BK : BC);
-    float *out_c, *delta_c, *wu_c, *g, *dx_gpu;
+    float *out_c, *delta_c, *wu_c, *g, *dx_gpu, *x_gpu, *truth_gpu;
     double *tolw = calloc(CK, sizeof(double)), *tolu = calloc(CK, sizeof(double));
     double *refw = calloc(CK, sizeof(double)), *refu = calloc(CK, sizeof(double));
-    int *labels = calloc((size_t)B, sizeof(int));
+    int *labels = calloc((size_t)B, sizeof(int)), *labels_g = calloc((size_t)B, sizeof(int));
     float cost_c;
     char where[128];
     int b, step;
-    update_args a = {0};
     asm_bounds e;
+    const float lr = 0.1f, momentum = 0.9f, decay = 0.0005f;
 
     snprintf(where, sizeof(where), "B=%d K=%d C=%d m=%d lambda=%g", B, K, C, m, lambda);
     p.margin = m;
@@ -117,70 +126,69 @@ static void run_case(int B, int K, int C, int m, float lambda)
     for (i = 0; i < BK; ++i) x[i] = 3 * frand();
     if (B > 2) memset(x, 0, sizeof(float) * K); /* zero feature vector */
     for (b = 0; b < B; ++b) truth[(size_t)b * C + (int)((frand() + 1) / 2 * C) % C] = 1;
+    if (B > 3) { /* a tie: the first largest entry is the label */
+        memset(truth + (size_t)C, 0, sizeof(float) * C);
+        truth[(size_t)C + C / 2] = truth[(size_t)C + C - 1] = 1;
+    }
     if (B > 1) memset(truth + (size_t)(B - 1) * C, 0, sizeof(float) * C); /* unlabeled */
     asoftmax_labels_from_truth(B, C, truth, labels);
-
-    nc.batch = ng.batch = B;
-    nc.subdivisions = ng.subdivisions = 1;
-    nc.seen = ng.seen = &seen;
-    nc.train = ng.train = 1;
-    nc.truth = ng.truth = truth;
-    nc.input = x;
-    nc.delta = dx;
-    ng.input_gpu = cuda_make_array(x, BK);
-    ng.delta_gpu = dx_gpu = cuda_make_array(zeros, BK);
+    x_gpu = cuda_make_array(x, BK);
+    truth_gpu = cuda_make_array(truth, BC);
+    dx_gpu = cuda_make_array(zeros, BK);
 
     /* one training pass */
     e = asm_error_bounds(B, K, C, x, l.weights, labels, m, lambda);
-    forward_asoftmax_layer(l, nc);
+    asoftmax_forward_step(l, x, truth, 1, t);
     out_c = falloc(BC); memcpy(out_c, l.output, sizeof(float) * BC);
     delta_c = falloc(BC); memcpy(delta_c, l.delta, sizeof(float) * BC);
     cost_c = l.cost[0];
-    backward_asoftmax_layer(l, nc);
+    asoftmax_backward_step(l, x, dx);
     wu_c = falloc(CK); memcpy(wu_c, l.weight_updates, sizeof(float) * CK);
 
-    forward_asoftmax_layer_gpu(l, ng);
+    asoftmax_forward_step_gpu(l, x_gpu, truth_gpu, 1, t);
+    if (cudaMemcpy(labels_g, l.asoftmax->labels_gpu, sizeof(int) * B, cudaMemcpyDeviceToHost) == cudaSuccess
+        && memcmp(labels_g, labels, sizeof(int) * B) == 0) {
+        ++n_pass;
+    } else {
+        ++n_fail;
+        printf("FAIL %s: the labels found on the GPU differ from asoftmax_labels_from_truth\n", where);
+    }
     compare("cost", 1, &l.cost[0], &cost_c, &e.cost, &e.cost_err, where);
     g = pull(l.output_gpu, BC); compare("training output", BC, g, out_c, e.out, e.out_err, where); free(g);
     g = pull(l.delta_gpu, BC); compare("layer delta", BC, g, delta_c, e.delta, e.delta_err, where); free(g);
-    backward_asoftmax_layer_gpu(l, ng);
-    g = pull(ng.delta_gpu, BK); compare("input delta", BK, g, dx, e.dx, e.dx_err, where); free(g);
+    asoftmax_backward_step_gpu(l, x_gpu, dx_gpu);
+    g = pull(dx_gpu, BK); compare("input delta", BK, g, dx, e.dx, e.dx_err, where); free(g);
     g = pull(l.weight_updates_gpu, CK); compare("weight updates", CK, g, wu_c, e.dw, e.dw_err, where); free(g);
 
     /* inference */
-    nc.train = ng.train = 0;
-    forward_asoftmax_layer(l, nc);
-    forward_asoftmax_layer_gpu(l, ng);
+    asoftmax_forward_step(l, x, NULL, 0, t);
+    asoftmax_forward_step_gpu(l, x_gpu, NULL, 0, t);
     g = pull(l.output_gpu, BC); compare("inference output", BC, g, l.output, e.out_inf, e.out_inf_err, where); free(g);
     asm_free_bounds(&e);
 
     /* three SGD steps, as layer 0 (no input delta); each starts from the CPU's state */
     memset(l.weight_updates, 0, sizeof(float) * CK);
-    nc.train = ng.train = 1;
-    nc.delta = NULL;
-    ng.delta_gpu = NULL;
-    a.batch = B; a.learning_rate = 0.1f; a.momentum = 0.9f; a.decay = 0.0005f;
     for (step = 0; step < 3; ++step) {
-        const double lrb = (double)a.learning_rate / B;
+        const double lrb = (double)lr / B;
         float *w0 = falloc(CK), *u0 = falloc(CK);
         char here[160];
         push_asoftmax_layer(l);
         memcpy(w0, l.weights, sizeof(float) * CK);
         memcpy(u0, l.weight_updates, sizeof(float) * CK);
         e = asm_error_bounds(B, K, C, x, l.weights, labels, m, lambda);
-        forward_asoftmax_layer(l, nc);
-        backward_asoftmax_layer(l, nc);
-        update_asoftmax_layer(l, a);
-        forward_asoftmax_layer_gpu(l, ng);
-        backward_asoftmax_layer_gpu(l, ng);
-        update_asoftmax_layer_gpu(l, a);
+        asoftmax_forward_step(l, x, truth, 1, t);
+        asoftmax_backward_step(l, x, NULL);
+        asoftmax_update_step(l, B, lr, momentum, decay);
+        asoftmax_forward_step_gpu(l, x_gpu, truth_gpu, 1, t);
+        asoftmax_backward_step_gpu(l, x_gpu, NULL);
+        asoftmax_update_step_gpu(l, B, lr, momentum, decay);
         for (i = 0; i < CK; ++i) {
-            const double dw = fabs(e.dw[i]), un = u0[i] + e.dw[i] - (double)a.decay * B * w0[i];
-            const double du = 2 * e.dw_err[i] + 4 * u * (fabs(u0[i]) + dw + a.decay * B * fabs(w0[i]));
+            const double dw = fabs(e.dw[i]), un = u0[i] + e.dw[i] - (double)decay * B * w0[i];
+            const double du = 2 * e.dw_err[i] + 4 * u * (fabs(u0[i]) + dw + decay * B * fabs(w0[i]));
             refw[i] = l.weights[i];
             refu[i] = l.weight_updates[i];
             tolw[i] = lrb * du + 4 * u * (fabs(w0[i]) + lrb * fabs(un));
-            tolu[i] = a.momentum * du + 2 * u * a.momentum * fabs(un);
+            tolu[i] = momentum * du + 2 * u * momentum * fabs(un);
         }
         snprintf(here, sizeof(here), "%s step %d", where, step + 1);
         /* both within the tolerance of each other; refw/refu = the CPU's results (scale 1:
@@ -191,10 +199,11 @@ static void run_case(int B, int K, int C, int m, float lambda)
         free(w0); free(u0);
     }
 
-    cuda_free(ng.input_gpu);
+    cuda_free(x_gpu);
+    cuda_free(truth_gpu);
     cuda_free(dx_gpu);
     free(x); free(truth); free(dx); free(zeros); free(out_c); free(delta_c); free(wu_c);
-    free(tolw); free(tolu); free(refw); free(refu); free(labels);
+    free(tolw); free(tolu); free(refw); free(refu); free(labels); free(labels_g);
     free_layer(l);
 }
 
