@@ -1,8 +1,10 @@
 # Darknet with the [asoftmax] layer (A-Softmax / SphereFace). See README.md.
 #
 #   make          build Darknet + [asoftmax]: build/darknet/darknet, build/darknet/libdarknet.{a,so}
-#   make test     build a test copy (no -Ofast) and run every test (tests/run-tests.sh); the
-#                 unit and bad-input suites run again against the shipped -Ofast build
+#                 (FORK=alexeyab: AlexeyAB's fork, in build/alexeyab/darknet/)
+#   make test     build test copies (no -Ofast) of BOTH forks and run every test
+#                 (tests/run-tests.sh); the unit and bad-input suites run again against the
+#                 shipped -Ofast builds, and weights are exchanged between the forks
 #   make demo     train the softmax and [asoftmax] Fashion-MNIST cfgs side by side
 #   make bench    time/memory of [asoftmax] vs [connected]+[softmax], end-to-end images/s, and
 #                 OpenBLAS against Darknet's own loops (~6 min)
@@ -13,6 +15,9 @@
 #   make valgrind      the unit tests under valgrind memcheck
 #   make longrun       5000 training batches of the Fashion-MNIST [asoftmax] cfg (~40 min on 2 cores)
 #
+# FORK=pjreddie (default: pjreddie's Darknet, the `darknet` submodule or Debian's source
+#   package) or FORK=alexeyab (AlexeyAB's fork at 59596d78: the `darknet-alexeyab` submodule or
+#   the verified tarball, scripts/get-darknet.sh) for make, make demo, make bench, make longrun.
 # Switches passed through to Darknet's own Makefile:
 #   OPENMP=1 (default: ~2x faster CPU training)  DEBUG=0  GPU=0  CUDNN=0  ARCH=
 #   BLAS=openblas (default: every CPU product through Debian's OpenBLAS, OpenMP variant,
@@ -29,8 +34,21 @@ BLAS     ?= openblas
 CUDA_HOME ?= /usr/local/cuda
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || echo $(CUDA_HOME)/bin/nvcc)
 
-BUILD       := build
-DARKNET_DIR := $(BUILD)/darknet
+FORK     ?= pjreddie
+
+BUILD := build
+# every build of a fork lives under FORK_BUILD; the pristine sources under build/ (cache)
+ifeq ($(FORK),pjreddie)
+FORK_BUILD := $(BUILD)
+FORK_LIBS  :=
+else ifeq ($(FORK),alexeyab)
+FORK_BUILD := $(BUILD)/alexeyab
+FORK_LIBS  := -lstdc++ # the fork's library holds C++ (http_stream.cpp)
+else
+$(error FORK=$(FORK): use FORK=pjreddie (the default) or FORK=alexeyab)
+endif
+export DARKNET_FORK := $(FORK)
+DARKNET_DIR := $(FORK_BUILD)/darknet
 DARKNET     := $(DARKNET_DIR)/darknet
 
 # OpenBLAS from libopenblas-openmp-dev: its threads are Darknet's OpenMP threads (one pool,
@@ -65,8 +83,8 @@ endif
 
 # the test build: Darknet's flags minus -Ofast (it makes isnan() always false)
 ifeq ($(SANITIZE),1)
-TEST_DIR  := $(BUILD)/darknet-sanitize
-TEST_BIN  := $(BUILD)/tests-sanitize
+TEST_DIR  := $(FORK_BUILD)/darknet-sanitize
+TEST_BIN  := $(FORK_BUILD)/tests-sanitize
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 TEST_ARGS := OPENMP=0 "OPTS=-O1 -g $(SAN_FLAGS)" "LDFLAGS=-lm -pthread $(SAN_FLAGS) $(BLAS_LIBS)" $(BLAS_ARGS)
 TEST_OMP  :=
@@ -74,8 +92,8 @@ export ASAN_OPTIONS  := abort_on_error=0:detect_leaks=1
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 else
-TEST_DIR  := $(BUILD)/darknet-test
-TEST_BIN  := $(BUILD)/tests
+TEST_DIR  := $(FORK_BUILD)/darknet-test
+TEST_BIN  := $(FORK_BUILD)/tests
 SAN_FLAGS :=
 TEST_ARGS := OPENMP=1 "OPTS=-O2 -g" $(BLAS_ARGS)
 TEST_OMP  := -fopenmp
@@ -83,14 +101,14 @@ endif
 # The shipped CPU build, which users run (Darknet's -Ofast, OpenMP): `make test` runs the unit
 # and bad-input suites against it too, since -Ofast may drop NaN/Inf checks. It is `make`'s own
 # build/darknet (shared with `make demo`), or a CPU twin of it when GPU=1 is given.
-SHIP_DIR  := $(if $(filter 1,$(GPU)),$(BUILD)/darknet-cpu,$(DARKNET_DIR))
+SHIP_DIR  := $(if $(filter 1,$(GPU)),$(FORK_BUILD)/darknet-cpu,$(DARKNET_DIR))
 SHIP_ARGS := OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=0 CUDNN=0 $(BLAS_ARGS)
 
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
-TEST_LIBS   := $(BLAS_LIBS) -lm -pthread $(TEST_OMP)
+TEST_LIBS   := $(BLAS_LIBS) $(FORK_LIBS) -lm -pthread $(TEST_OMP)
 
-.PHONY: all darknet blas-check converter test demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
+.PHONY: all darknet blas-check converter test test-build demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
 
 all: darknet
 
@@ -109,17 +127,34 @@ darknet: blas-check
 deps:
 	scripts/install-deps.sh
 
+# make test: the test programs of both forks, then every suite (tests/run-tests.sh). The
+# second fork runs the suites that test the layer (unit, bad input, e2e, the shipped build,
+# the GPU-vs-CPU test); the tools' suites (eval metrics, loader, SphereFace-20, network
+# parity, prepare-casia) run on pjreddie's build, and cross_fork trains on each fork and
+# predicts on the other.
 test: deps
+	$(MAKE) --no-print-directory test-build FORK=pjreddie
+	$(MAKE) --no-print-directory test-build FORK=alexeyab
+	tests/run-tests.sh --fork pjreddie $(call test_args,$(BUILD)) \
+	    --fork alexeyab $(call test_args,$(BUILD)/alexeyab)
+# test_args FORK_BUILD: DARKNET TESTDIR SHIPPED (- under SANITIZE=1) of that fork's test-build
+test_args = $(1)/darknet-$(if $(filter 1,$(SANITIZE)),sanitize,test)/darknet \
+    $(1)/tests$(if $(filter 1,$(SANITIZE)),-sanitize) \
+    $(if $(filter 1,$(SANITIZE)),-,$(if $(filter 1,$(GPU)),$(1)/darknet-cpu,$(1)/darknet)/darknet)
+
+# the test programs of one fork (FORK=...) in $(TEST_BIN)
+test-build: blas-check
 	scripts/build-darknet.sh $(TEST_DIR) $(TEST_ARGS)
 	@mkdir -p $(TEST_BIN)
 	$(CC) $(TEST_CFLAGS) tests/test_asoftmax.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_asoftmax
-	$(CC) $(TEST_CFLAGS) tools/fmnist2darknet.c $(TEST_DIR)/libdarknet.a -lz $(TEST_LIBS) -o $(TEST_BIN)/fmnist2darknet
-	$(CC) $(TEST_CFLAGS) -Itools tests/test_eval_metrics.c tools/eval_metrics.c -lm -o $(TEST_BIN)/test_eval_metrics
-	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval
-	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20
-	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader
-	$(CC) $(TEST_CFLAGS) -Itools tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu
-	$(CC) $(TEST_CFLAGS) -Itools tools/delta_probe.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/delta_probe
+	@if [ "$(FORK)" = pjreddie ]; then set -ex; \
+	$(CC) $(TEST_CFLAGS) tools/fmnist2darknet.c $(TEST_DIR)/libdarknet.a -lz $(TEST_LIBS) -o $(TEST_BIN)/fmnist2darknet; \
+	$(CC) $(TEST_CFLAGS) -Itools tests/test_eval_metrics.c tools/eval_metrics.c -lm -o $(TEST_BIN)/test_eval_metrics; \
+	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval; \
+	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20; \
+	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader; \
+	$(CC) $(TEST_CFLAGS) -Itools tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu; \
+	$(CC) $(TEST_CFLAGS) -Itools tools/delta_probe.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/delta_probe; fi
 	@if [ "$(SANITIZE)" != 1 ]; then set -e; scripts/build-darknet.sh $(SHIP_DIR) $(SHIP_ARGS); \
 	    mkdir -p $(TEST_BIN)/shipped; echo "unit tests against the shipped build $(SHIP_DIR)"; \
 	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
@@ -129,33 +164,40 @@ test: deps
 	 else rm -f $(TEST_BIN)/test_asoftmax_gpu $(TEST_BIN)/test_network_gpu; \
 	   if [ "$(SANITIZE)" = 1 ]; then echo "GPU build SKIPPED: not with SANITIZE=1"; \
 	   else echo "GPU build SKIPPED: no nvcc at $(NVCC)"; fi; fi
-	tests/run-tests.sh $(TEST_DIR)/darknet $(TEST_BIN) $(if $(filter 1,$(SANITIZE)),,$(SHIP_DIR)/darknet)
 
-# Our tools against the main build: the Fashion-MNIST converter (demo, longrun, bench).
-TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(DARKNET_DIR)/include -I$(DARKNET_DIR)/src
-TOOL_LIBS   := $(DARKNET_DIR)/libdarknet.a $(BLAS_LIBS) -lm -pthread -fopenmp
+# Our tools, built against pjreddie's main build whatever FORK is (they use its API; weights
+# files are the same on both forks): the Fashion-MNIST converter (demo, longrun, bench) and
+# asoftmax_eval (demo).
+TOOL_DIR    := $(BUILD)/darknet
+TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(TOOL_DIR)/include -I$(TOOL_DIR)/src
+TOOL_LIBS   := $(TOOL_DIR)/libdarknet.a $(BLAS_LIBS) -lm -pthread -fopenmp
 CONVERTER   := $(BUILD)/fmnist2darknet
+EVAL        := $(BUILD)/asoftmax_eval
 converter: darknet
+	@if [ "$(FORK)" != pjreddie ]; then $(MAKE) --no-print-directory darknet FORK=pjreddie; fi
 	$(CC) $(TOOL_CFLAGS) tools/fmnist2darknet.c $(TOOL_LIBS) -lz -o $(CONVERTER)
 
 demo: deps converter
-	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(BUILD)/asoftmax_eval
-	scripts/demo.sh $(DARKNET) $(CONVERTER)
+	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(EVAL)
+	scripts/demo.sh $(DARKNET) $(CONVERTER) $(EVAL)
 
 # Both GPU variants must compile and link on CUDA 12/13 + cuDNN 8/9 (no GPU needed); the
 # GPU-vs-CPU test links against the cuDNN one and reports SKIPPED where no GPU is present.
-GPU_DIR  := $(BUILD)/darknet-gpu
+GPU_DIR  := $(FORK_BUILD)/darknet-gpu
 GPU_LIBS := -L$(CUDA_HOME)/lib64 -lcuda -lcudart -lcublas -lcurand -lcudnn -lstdc++ -lm -pthread
 gpu-build:
 	scripts/build-darknet.sh $(GPU_DIR) GPU=1 CUDNN=1 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)")
-	scripts/build-darknet.sh $(BUILD)/darknet-gpu-nocudnn GPU=1 CUDNN=0 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)")
+	scripts/build-darknet.sh $(FORK_BUILD)/darknet-gpu-nocudnn GPU=1 CUDNN=0 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)")
 	@mkdir -p $(TEST_BIN)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -I$(CUDA_HOME)/include \
 	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src tests/test_asoftmax_gpu.c $(GPU_DIR)/libdarknet.a \
 	    $(GPU_LIBS) -o $(TEST_BIN)/test_asoftmax_gpu
-	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -I$(CUDA_HOME)/include \
+	@# the whole-network GPU parity test drives pjreddie's network API (not ported to the fork)
+	@if [ "$(FORK)" = pjreddie ]; then set -x; \
+	  $(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -I$(CUDA_HOME)/include \
 	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src -Itools tests/test_network_gpu.c $(GPU_DIR)/libdarknet.a \
-	    $(GPU_LIBS) -o $(TEST_BIN)/test_network_gpu
+	    $(GPU_LIBS) -o $(TEST_BIN)/test_network_gpu; \
+	 else rm -f $(TEST_BIN)/test_network_gpu; fi
 
 gpu-check:
 	scripts/gpu-check.sh
@@ -168,7 +210,7 @@ longrun: deps converter
 # Darknet leaks listed (each with its reason) in tests/valgrind.supp. OPENBLAS_CORETYPE is
 # dropped: valgrind's virtual CPU has no AVX-512, so OpenBLAS must choose for itself there.
 valgrind: deps
-	scripts/build-darknet.sh $(BUILD)/darknet-test OPENMP=1 "OPTS=-O2 -g" $(BLAS_ARGS)
+	DARKNET_FORK=pjreddie scripts/build-darknet.sh $(BUILD)/darknet-test OPENMP=1 "OPTS=-O2 -g" $(BLAS_ARGS)
 	@mkdir -p $(BUILD)/tests-valgrind
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -I$(BUILD)/darknet-test/include \
 	    -I$(BUILD)/darknet-test/src tests/test_asoftmax.c $(BUILD)/darknet-test/libdarknet.a \
@@ -186,7 +228,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/darknet-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz: deps
-	scripts/build-darknet.sh $(FUZZ_DIR) CC=clang CPP=clang++ OPENMP=0 $(BLAS_ARGS) \
+	DARKNET_FORK=pjreddie scripts/build-darknet.sh $(FUZZ_DIR) CC=clang CPP=clang++ OPENMP=0 $(BLAS_ARGS) \
 	    "OPTS=-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" "LDFLAGS=-lm -pthread $(FUZZ_SAN) $(BLAS_LIBS)"
 	clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -I$(FUZZ_DIR)/include -I$(FUZZ_DIR)/src \
 	    tests/fuzz/fuzz_asoftmax_cfg.c $(FUZZ_DIR)/libdarknet.a $(BLAS_LIBS) -lm -pthread -o $(BUILD)/fuzz_asoftmax_cfg
@@ -205,13 +247,14 @@ fuzz: deps
 BENCH_DIR    := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror
 bench: deps converter
+	@[ "$(FORK)" = pjreddie ] || { echo "make bench measures pjreddie's build (FORK=pjreddie)"; exit 1; }
 	@mkdir -p $(BENCH_DIR)
 	$(CC) $(TOOL_CFLAGS) tools/bench_heads.c $(TOOL_LIBS) -o $(BENCH_DIR)/bench_heads
 	@if [ -x "$(NVCC)" ]; then \
-	    scripts/build-darknet.sh $(GPU_DIR) GPU=1 CUDNN=1 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)") && \
+	    DARKNET_FORK=pjreddie scripts/build-darknet.sh $(BUILD)/darknet-gpu GPU=1 CUDNN=1 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)") && \
 	    echo "building the GPU twin $(BENCH_DIR)/bench_heads_gpu" && \
-	    $(CC) $(BENCH_CFLAGS) -DGPU -DCUDNN -I$(GPU_DIR)/include -I$(GPU_DIR)/src -I$(CUDA_HOME)/include \
-	        tools/bench_heads.c $(GPU_DIR)/libdarknet.a $(GPU_LIBS) -o $(BENCH_DIR)/bench_heads_gpu; \
+	    $(CC) $(BENCH_CFLAGS) -DGPU -DCUDNN -I$(BUILD)/darknet-gpu/include -I$(BUILD)/darknet-gpu/src -I$(CUDA_HOME)/include \
+	        tools/bench_heads.c $(BUILD)/darknet-gpu/libdarknet.a $(GPU_LIBS) -o $(BENCH_DIR)/bench_heads_gpu; \
 	 else rm -f $(BENCH_DIR)/bench_heads_gpu; echo "GPU twin SKIPPED (no nvcc at $(NVCC))"; fi
 	@if [ "$(BLAS)" = openblas ]; then set -e; \
 	    scripts/build-darknet.sh $(BUILD)/darknet-loops OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=0 CUDNN=0; \

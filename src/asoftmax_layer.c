@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "network.h"
 #include "option_list.h"
 #include "utils.h"
 

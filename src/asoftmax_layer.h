@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "darknet.h"
+#include "list.h" /* list: in darknet.h of pjreddie's Darknet, in list.h of the fork */
 #include "asoftmax_math.h"
 
 /* Per-layer state, shared by the by-value copies of the layer (layer.asoftmax). */

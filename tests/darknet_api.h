@@ -57,10 +57,21 @@ static inline float *tn_predict(network *net, float *input) { return network_pre
 static inline void tn_save(network *net, const char *path) { save_weights(*net, (char *)path); }
 static inline size_t tn_batch_num(network *net) { return (size_t)get_current_batch(*net); }
 
-/* one training step on net->input/net->truth, then the update (subdivisions = 1) */
+/* The fork counts training batches twice: *net.seen (images; get_current_batch, so lambda)
+ * and *net.cur_iteration (train_network's calls), and save_weights writes seen from
+ * cur_iteration. Both are kept in step here as train_network keeps them. */
+static inline void tn_set_batch_num(network *net, size_t t)
+{
+    *net->seen = (uint64_t)t * net->batch * net->subdivisions;
+    *net->cur_iteration = (int)t;
+}
+
+/* one training step on net->input/net->truth, then the update (subdivisions = 1), as
+ * train_network does it */
 static inline float tn_train_step(network *net)
 {
     float e = train_network_datum(*net, net->input, net->truth);
+    *net->cur_iteration += 1;
     update_network(*net);
     return e;
 }
@@ -75,6 +86,10 @@ static inline float *tn_predict(network *net, float *input) { return network_pre
 static inline void tn_save(network *net, const char *path) { save_weights(net, (char *)path); }
 static inline size_t tn_batch_num(network *net) { return get_current_batch(net); }
 static inline float tn_train_step(network *net) { return train_network_datum(net); }
+static inline void tn_set_batch_num(network *net, size_t t)
+{
+    *net->seen = t * net->batch * net->subdivisions;
+}
 
 #endif
 

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
-# run-tests.sh DARKNET TESTDIR [SHIPPED] — run every test suite of the project (`make test`).
-#   DARKNET is the test build (-O2 -g); TESTDIR holds the built test programs (test_asoftmax,
-#   fmnist2darknet, ...) and scratch space. SHIPPED, when given, is the darknet users run
-#   (-Ofast, OpenMP): the bad-input suite runs against it as well, and so does the unit suite
-#   as TESTDIR/shipped/test_asoftmax (linked against the shipped libdarknet.a).
+# run-tests.sh --fork NAME DARKNET TESTDIR SHIPPED [--fork NAME DARKNET TESTDIR SHIPPED]
+#   — run every test suite of the project (`make test`), for each fork given.
+#   NAME is pjreddie or alexeyab; DARKNET is that fork's test build (-O2 -g); TESTDIR holds
+#   its test programs (test_asoftmax, ...) and scratch space; SHIPPED is the darknet users run
+#   (-Ofast, OpenMP), or - (SANITIZE=1): the bad-input suite runs against it as well, and so
+#   does the unit suite as TESTDIR/shipped/test_asoftmax (linked against its libdarknet.a).
+#   pjreddie runs every suite; alexeyab runs the layer's suites (unit, bad input, e2e, the
+#   shipped build, the GPU-vs-CPU test); with both, cross_fork trains on each fork and
+#   predicts on the other. The tools (converter, asoftmax_eval) come from pjreddie's TESTDIR.
 # Each suite prints its own `N passed, N failed` line; a suite that dies without one counts
 # as one failure; `N skipped` (tests that need hardware that is absent) is counted apart,
 # never as passed. Ends with the total `N passed, N failed, N skipped`; exit status 1 on
 # any failure.
 set -uo pipefail
 
-DARKNET=${1:?usage: run-tests.sh DARKNET TESTDIR}
-DIR=${2:?usage: run-tests.sh DARKNET TESTDIR [SHIPPED]}
-SHIPPED=${3:-}
+usage="usage: run-tests.sh --fork NAME DARKNET TESTDIR SHIPPED [--fork ...]"
 HERE=$(cd "$(dirname "$0")" && pwd)
 total_pass=0 total_fail=0 total_skip=0
+declare -A F_DARKNET F_DIR F_SHIPPED
+forks=()
+while [ $# -gt 0 ]; do
+    [ "$1" = --fork ] && [ $# -ge 5 ] || { echo "$usage" >&2; exit 2; }
+    case $2 in pjreddie|alexeyab) ;; *) echo "run-tests: unknown fork '$2' ($usage)" >&2; exit 2;; esac
+    forks+=("$2"); F_DARKNET[$2]=$3; F_DIR[$2]=$4; F_SHIPPED[$2]=$5
+    shift 5
+done
+[ ${#forks[@]} -gt 0 ] || { echo "$usage" >&2; exit 2; }
 
 suite() { # suite NAME COMMAND...
-    local name=$1 log="$DIR/$1.log" line p f sk start=$SECONDS
+    local name=$1 log="$DIR/${1##*/}.log" line p f sk start=$SECONDS
     shift
     echo "== $name"
     "$@" > "$log" 2>&1
@@ -36,30 +47,55 @@ suite() { # suite NAME COMMAND...
     echo "   $name: $p passed, $f failed, $sk skipped ($((SECONDS - start)) s)"
 }
 
-suite unit      "$DIR/test_asoftmax" "$DIR"
-suite bad_input "$HERE/bad_input.sh" "$DARKNET" "$DIR/bad_input"
-suite e2e       "$HERE/e2e_smoke.sh" "$DARKNET" "$DIR/fmnist2darknet" "$DIR/e2e"
-if [ -n "$SHIPPED" ]; then
-    suite unit_shipped      "$DIR/shipped/test_asoftmax" "$DIR/shipped"
-    suite bad_input_shipped "$HERE/bad_input.sh" "$SHIPPED" "$DIR/bad_input_shipped"
-else
-    echo "== unit_shipped, bad_input_shipped"; echo "   SKIPPED: no shipped build given (SANITIZE=1)"
-fi
-suite eval_metrics  "$DIR/test_eval_metrics"
-suite sphereface20  "$DIR/test_sphereface20" "$HERE/../cfg/sphereface20.cfg" "$DIR"
-suite loader        "$DIR/test_loader" "$DIR"
-suite network_parity_check "$DIR/test_network_parity_cpu" "$DIR" "$HERE/parity-head.cfg:16" \
-    "$HERE/../cfg/fmnist-asoftmax.cfg:16" "$HERE/../cfg/fmnist-softmax.cfg:16"
-suite eval_tool     "$HERE/test_eval_tool.sh" "$DARKNET" "$DIR/asoftmax_eval" "$DIR/e2e/data" "$DIR/eval_tool"
-suite prepare_casia "$HERE/test_prepare_casia.sh" "$DIR/prepare_casia"
+# the layer's suites, for one fork
+layer_suites() { # layer_suites FORK PREFIX
+    local fork=$1 p=$2 darknet=${F_DARKNET[$1]} shipped=${F_SHIPPED[$1]}
+    DIR=${F_DIR[$1]}
+    suite "${p}unit"      "$DIR/test_asoftmax" "$DIR"
+    suite "${p}bad_input" "$HERE/bad_input.sh" "$darknet" "$DIR/bad_input"
+    suite "${p}e2e"       "$HERE/e2e_smoke.sh" "$darknet" "$CONVERTER" "$DIR/e2e"
+    if [ "$shipped" != - ]; then
+        suite "${p}unit_shipped"      "$DIR/shipped/test_asoftmax" "$DIR/shipped"
+        suite "${p}bad_input_shipped" "$HERE/bad_input.sh" "$shipped" "$DIR/bad_input_shipped"
+    else
+        echo "== ${p}unit_shipped, ${p}bad_input_shipped"; echo "   SKIPPED: no shipped build given (SANITIZE=1)"
+    fi
+    if [ -x "$DIR/test_asoftmax_gpu" ]; then
+        suite "${p}gpu" "$DIR/test_asoftmax_gpu"
+    else
+        echo "== ${p}gpu"; echo "   ${p}gpu: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 1))
+    fi
+}
 
-if [ -x "$DIR/test_asoftmax_gpu" ]; then
-    suite gpu "$DIR/test_asoftmax_gpu"
-    suite gpu_network "$DIR/test_network_gpu" "$DIR" "$HERE/parity-head.cfg:16" \
-        "$HERE/../cfg/fmnist-asoftmax.cfg:16" "$HERE/../cfg/fmnist-softmax.cfg:16" \
-        "$HERE/../cfg/sphereface20.cfg:2"
-else
-    echo "== gpu"; echo "   gpu: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 2))
+PJ=${F_DIR[pjreddie]:-}
+[ -n "$PJ" ] || { echo "run-tests: the tools come from pjreddie's TESTDIR: give --fork pjreddie" >&2; exit 2; }
+CONVERTER=$PJ/fmnist2darknet
+
+if [ -n "${F_DIR[pjreddie]:-}" ]; then
+    layer_suites pjreddie ""
+    DIR=$PJ
+    suite eval_metrics  "$DIR/test_eval_metrics"
+    suite sphereface20  "$DIR/test_sphereface20" "$HERE/../cfg/sphereface20.cfg" "$DIR"
+    suite loader        "$DIR/test_loader" "$DIR"
+    suite network_parity_check "$DIR/test_network_parity_cpu" "$DIR" "$HERE/parity-head.cfg:16" \
+        "$HERE/../cfg/fmnist-asoftmax.cfg:16" "$HERE/../cfg/fmnist-softmax.cfg:16"
+    suite eval_tool     "$HERE/test_eval_tool.sh" "${F_DARKNET[pjreddie]}" "$DIR/asoftmax_eval" "$DIR/e2e/data" "$DIR/eval_tool"
+    suite prepare_casia "$HERE/test_prepare_casia.sh" "$DIR/prepare_casia"
+    if [ -x "$DIR/test_network_gpu" ]; then
+        suite gpu_network "$DIR/test_network_gpu" "$DIR" "$HERE/parity-head.cfg:16" \
+            "$HERE/../cfg/fmnist-asoftmax.cfg:16" "$HERE/../cfg/fmnist-softmax.cfg:16" \
+            "$HERE/../cfg/sphereface20.cfg:2"
+    else
+        echo "== gpu_network"; echo "   gpu_network: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 1))
+    fi
+fi
+if [ -n "${F_DIR[alexeyab]:-}" ]; then
+    layer_suites alexeyab "alexeyab/"
+    if [ -n "${F_DIR[pjreddie]:-}" ]; then
+        DIR=${F_DIR[alexeyab]}
+        suite cross_fork "$HERE/cross_fork.sh" "${F_DARKNET[pjreddie]}" "${F_DARKNET[alexeyab]}" \
+            "$PJ/e2e/data" "$DIR/cross_fork"
+    fi
 fi
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"

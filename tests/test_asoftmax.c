@@ -593,7 +593,7 @@ static void test_adapter(const char *dir)
 
     /* training forward + backward through the network equals the pure functions */
     fill_batch(net, 1);
-    *net->seen = (size_t)1659 * B; /* t = get_current_batch = 1659 -> lambda = 5 */
+    tn_set_batch_num(net, 1659); /* t = get_current_batch = 1659 -> lambda = 5 */
     net->train = 1;
     tn_forward(net);
     CHECK(l->asoftmax->lambda == 5.f, "lambda at t=1659 is %g", l->asoftmax->lambda);
@@ -650,7 +650,7 @@ static void test_adapter(const char *dir)
 
     /* weights: save/load bit-exact, seen (and so lambda) continues */
     snprintf(wpath, sizeof(wpath), "%s/net.weights", dir);
-    *net->seen = (size_t)700 * B;
+    tn_set_batch_num(net, 700);
     tn_save(net, wpath);
     {
         network *net2 = load_net(dir, wpath);
