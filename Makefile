@@ -179,7 +179,7 @@ converter: darknet
 
 demo: deps converter
 	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(EVAL)
-	scripts/demo.sh $(DARKNET) $(CONVERTER) $(EVAL)
+	DEMO_OUT=$(FORK_BUILD)/demo scripts/demo.sh $(DARKNET) $(CONVERTER) $(EVAL)
 
 # Both GPU variants must compile and link on CUDA 12/13 + cuDNN 8/9 (no GPU needed); the
 # GPU-vs-CPU test links against the cuDNN one and reports SKIPPED where no GPU is present.

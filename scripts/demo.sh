@@ -22,7 +22,11 @@
 #                         0 = one after another, each on all cores.
 #   DEMO_TRAIN=0          training images to convert (0 = all 60000)
 #   DEMO_PAIRS=6000       verification pairs (a multiple of 20), drawn with DEMO_SEED=1
-# Outputs in build/demo/: report.md, angles.png, features-2d.png, angles-2d.png,
+#   DARKNET_FORK=pjreddie which Darknet DARKNET is, for the report (make demo FORK=alexeyab
+#                         sets it); asoftmax_eval is always pjreddie's build: weights files are
+#                         the same on both forks, and `classifier valid` of DARKNET must agree
+#   DEMO_OUT=build/demo   where the outputs go (make demo FORK=alexeyab: build/alexeyab/demo)
+# Outputs in DEMO_OUT: report.md, angles.png, features-2d.png, angles-2d.png,
 # train-*.log, valid-*.log, eval-*.{txt,log}, eval-*-angles.tsv, eval-fmnist2d-*-features.tsv.
 set -euo pipefail
 
@@ -34,7 +38,13 @@ EVAL=$(readlink -f "${3:-$ROOT/build/asoftmax_eval}")
 for exe in "$DARKNET" "$CONVERTER" "$EVAL"; do
     [ -x "$exe" ] || { echo "demo: $exe is not an executable ($usage)" >&2; exit 1; }
 done
-OUT=$ROOT/build/demo
+OUT=$(readlink -m "${DEMO_OUT:-$ROOT/build/demo}")
+FORK=${DARKNET_FORK:-pjreddie}
+case $FORK in
+    pjreddie) FORK_NAME="pjreddie's Darknet (61c9d02e)" ;;
+    alexeyab) FORK_NAME="AlexeyAB's Darknet fork (59596d78)" ;;
+    *) echo "demo: DARKNET_FORK='$FORK' must be pjreddie or alexeyab" >&2; exit 1 ;;
+esac
 DATA=$OUT/data
 FMNIST=${FMNIST_DIR:-/usr/share/datasets/fashion-mnist}
 BATCHES=${DEMO_BATCHES:-800}
@@ -84,7 +94,7 @@ start_train() {
     local name=$1 n=$2 cfg=$DATA/$1.cfg log=$OUT/train-$1.log
     sed "s/^max_batches=.*/max_batches=$n/" "$ROOT/cfg/$name.cfg" > "$cfg"
     grep -qx "max_batches=$n" "$cfg" || { echo "demo: cannot set max_batches in $cfg" >&2; exit 1; }
-    rm -f "$DATA/backup/$name"*.weights "$OUT/train-$name.time"
+    rm -f "$DATA/backup/$name".weights "$DATA/backup/${name}"_*.weights "$OUT/train-$name.time"
     echo "demo: training $name.cfg for $n batches${THREADS:+ ($THREADS thread(s))} (log: $log)"
     (
         cd "$DATA"
@@ -118,6 +128,9 @@ finish_train() {
         ! grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | grep -qi nan ||
             { echo "demo: training $name diverged (loss nan; see $OUT/train-$name.log); run make demo again" >&2; exit 1; }
         loss[$name]=$(grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | awk '{printf "%.3f", $4}')
+        # AlexeyAB's fork names the final weights NAME_final.weights (pjreddie's: NAME.weights)
+        [ -s "$DATA/backup/$name.weights" ] || [ ! -s "$DATA/backup/${name}_final.weights" ] ||
+            mv "$DATA/backup/${name}_final.weights" "$DATA/backup/$name.weights"
         [ -s "$DATA/backup/$name.weights" ] || { echo "demo: no $DATA/backup/$name.weights after training" >&2; exit 1; }
     done
 }
@@ -281,7 +294,9 @@ report=$OUT/report.md
 {
     echo "# Fashion-MNIST: softmax vs [asoftmax] ($(date -u '+%Y-%m-%d %H:%M UTC'), $(getconf _NPROCESSORS_ONLN) CPU cores)"
     echo
-    echo "Command: \`make demo DEMO_BATCHES=$BATCHES DEMO_BATCHES_2D=$BATCHES_2D DEMO_TRAIN=$NTRAIN DEMO_PAIRS=$PAIRS DEMO_SEED=$SEED DEMO_PARALLEL=$PARALLEL\`"
+    echo "Darknet: $FORK_NAME, \`$(basename "$DARKNET")\` from ${DARKNET#"$ROOT"/}."
+    echo
+    echo "Command: \`make demo$([ "$FORK" = pjreddie ] || echo " FORK=$FORK") DEMO_BATCHES=$BATCHES DEMO_BATCHES_2D=$BATCHES_2D DEMO_TRAIN=$NTRAIN DEMO_PAIRS=$PAIRS DEMO_SEED=$SEED DEMO_PARALLEL=$PARALLEL\`"
     echo "($(( $(date +%s) - t_start )) s for conversion, training, measuring and drawing)."
     echo "Each pair of cfgs is identical but for the head; batch 128; measured by"
     echo "\`tools/asoftmax_eval\` on the 10000 test images at the embedding that feeds the head."

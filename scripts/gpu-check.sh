@@ -6,7 +6,8 @@
 # (tools/bench_heads.c), and train the Fashion-MNIST [asoftmax] smoke cfg with `darknet
 # classifier train` on the GPU, once with one replica and once with `-gpus 0,0` (two
 # replicas on one device: the multi-GPU weight sync path). Aims at under 10 minutes;
-# prints a closing `N passed, N failed` line.
+# prints a closing `N passed, N failed` line. Then the same layer checks on AlexeyAB's fork
+# (its GPU build, the GPU-vs-CPU test, compute-sanitizer, bad input, a GPU training run).
 #   GPU_ARCH   nvcc -gencode flags (default: only the local GPU's, for a fast build)
 #   FMNIST_DIR the Fashion-MNIST idx .gz files (default: Debian's dataset-fashion-mnist)
 set -uo pipefail
@@ -113,6 +114,38 @@ for gpus in 0 0,0; do
         bad "classifier train -gpus $gpus (log $OUT/e2e-gpus-$gpus.log)"
     fi
 done
+
+# AlexeyAB's fork: its GPU build, the same GPU-vs-CPU test (its adapter: network_state,
+# device truth, its CUDA stream), memcheck + racecheck on it, bad input, one GPU training
+ABO=$OUT/alexeyab
+mkdir -p "$ABO"
+t0=$SECONDS
+if make --no-print-directory gpu-build FORK=alexeyab TEST_BIN="$ABO" ${arch:+ARCH="$arch"} > "$ABO/build.log" 2>&1; then
+    ok "AlexeyAB fork: GPU build in $((SECONDS - t0)) s"
+    test_suite "AlexeyAB fork: GPU vs CPU" "$ABO/gpu-tests.log" "$ABO/test_asoftmax_gpu"
+    for tool in memcheck racecheck; do
+        [ -n "$SANITIZER" ] || break
+        if timeout 600 "$SANITIZER" --tool "$tool" --error-exitcode 99 \
+            "$ABO/test_asoftmax_gpu" --small > "$ABO/sanitizer-$tool.log" 2>&1; then
+            ok "AlexeyAB fork: compute-sanitizer --tool $tool"
+        else
+            bad "AlexeyAB fork: compute-sanitizer --tool $tool (log $ABO/sanitizer-$tool.log)"
+        fi
+    done
+    AB_GPU=$ROOT/build/alexeyab/darknet-gpu/darknet
+    if tests/bad_input.sh "$AB_GPU" "$ABO/bad_input" > "$ABO/bad_input.log" 2>&1; then
+        ok "AlexeyAB fork: bad input on the GPU build: $(grep -oE '[0-9]+ passed, [0-9]+ failed' "$ABO/bad_input.log")"
+    else
+        grep -E '^FAIL' "$ABO/bad_input.log"; bad "AlexeyAB fork: bad input on the GPU build (log $ABO/bad_input.log)"
+    fi
+    if E2E_TRAIN_ARGS="-gpus 0" tests/e2e_smoke.sh "$AB_GPU" "$OUT/fmnist2darknet" "$ABO/e2e" > "$ABO/e2e.log" 2>&1; then
+        ok "AlexeyAB fork: classifier train on the GPU: $(grep -E 'loss fell' "$ABO/e2e.log" | sed 's/^PASS: //')"
+    else
+        grep -E '^FAIL' "$ABO/e2e.log"; bad "AlexeyAB fork: classifier train on the GPU (log $ABO/e2e.log)"
+    fi
+else
+    tail -20 "$ABO/build.log"; bad "AlexeyAB fork: GPU build (log $ABO/build.log)"
+fi
 
 echo "gpu-check: $((SECONDS - start)) s"
 echo "$pass passed, $fail failed"

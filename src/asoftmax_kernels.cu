@@ -22,6 +22,7 @@ extern "C" {
 #include "asoftmax_layer.h"
 #include "blas.h"
 #include "gemm.h"
+#include "network.h"
 #ifdef ASOFTMAX_DARKNET_ALEXEYAB
 #include "dark_cuda.h"
 }

@@ -150,7 +150,11 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
         l.delta_gpu = cuda_make_array(l.delta, (size_t)batch * outputs);
         l.weights_gpu = cuda_make_array(l.weights, nw);
         l.weight_updates_gpu = cuda_make_array(l.weight_updates, nw);
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+        s->labels_gpu = cuda_make_int_array((size_t)batch); /* the fork's takes no host array */
+#else
         s->labels_gpu = cuda_make_int_array(s->labels, (size_t)batch);
+#endif
         s->xcoef_gpu = cuda_make_array(s->xcoef, (size_t)batch);
         s->xnorm_gpu = cuda_make_array(s->xnorm, (size_t)batch);
         s->wcoef_gpu = cuda_make_array(s->wcoef, (size_t)outputs);

@@ -60,7 +60,10 @@ layer_suites() { # layer_suites FORK PREFIX
     else
         echo "== ${p}unit_shipped, ${p}bad_input_shipped"; echo "   SKIPPED: no shipped build given (SANITIZE=1)"
     fi
-    if [ -x "$DIR/test_asoftmax_gpu" ]; then
+    if [ -x "$DIR/test_asoftmax_gpu" ] && ldd "$DIR/test_asoftmax_gpu" | grep -q 'libcuda.so.1 => not found'; then
+        # the fork's library calls the driver API (cuCtxGetCurrent): no NVIDIA driver, no GPU
+        echo "== ${p}gpu"; echo "   ${p}gpu: SKIPPED (no NVIDIA driver: libcuda.so.1 not found)"; total_skip=$((total_skip + 1))
+    elif [ -x "$DIR/test_asoftmax_gpu" ]; then
         suite "${p}gpu" "$DIR/test_asoftmax_gpu"
     else
         echo "== ${p}gpu"; echo "   ${p}gpu: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 1))
