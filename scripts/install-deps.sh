@@ -2,7 +2,8 @@
 # install-deps.sh — install the Debian packages the build, tests and demo need, if missing.
 # Uses apt-get directly as root, or sudo when available; otherwise lists what is missing.
 set -euo pipefail
-pkgs=(gcc make patch xz-utils dpkg-dev zlib1g-dev libopenblas-openmp-dev dataset-fashion-mnist
+# g++: AlexeyAB's fork has C++ files (src/http_stream.cpp) and links with g++
+pkgs=(gcc g++ make patch xz-utils dpkg-dev zlib1g-dev libopenblas-openmp-dev dataset-fashion-mnist
       gnuplot-nox fonts-dejavu-core)
 # CI's reliability jobs (`install-deps.sh --ci`): libFuzzer (clang + compiler-rt), valgrind
 [ "${1:-}" = "--ci" ] && pkgs+=(clang libclang-rt-14-dev valgrind)
