@@ -32,6 +32,7 @@
  * Without a CUDA device it prints SKIPPED and counts every case as skipped, never passed.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,9 @@ static void run_case(int B, int K, int C, int m, float lambda)
     wu_c = falloc(CK); memcpy(wu_c, l.weight_updates, sizeof(float) * CK);
 
     asoftmax_forward_step_gpu(l, x_gpu, truth_gpu, 1, t);
-    if (cudaMemcpy(labels_g, l.asoftmax->labels_gpu, sizeof(int) * B, cudaMemcpyDeviceToHost) == cudaSuccess
+    /* the fork's stream is non-blocking: wait for it before a default-stream copy */
+    if (cudaDeviceSynchronize() == cudaSuccess &&
+        cudaMemcpy(labels_g, l.asoftmax->labels_gpu, sizeof(int) * B, cudaMemcpyDeviceToHost) == cudaSuccess
         && memcmp(labels_g, labels, sizeof(int) * B) == 0) {
         ++n_pass;
     } else {
@@ -199,6 +202,42 @@ static void run_case(int B, int K, int C, int m, float lambda)
         free(w0); free(u0);
     }
 
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+    /* the fork's mixed-precision loss_scale through its callbacks: backward scales the whole
+     * gradient by it, update divides it back out. With a power of two every scaling is exact,
+     * so the step must be bit-identical to the one at loss_scale 1, and the input delta
+     * exactly loss_scale times it. */
+    {
+        float *w0 = falloc(CK), *w1 = falloc(CK), *w2 = falloc(CK), *d1 = falloc(BK), *d2 = falloc(BK);
+        int ls_ok;
+        memcpy(w0, l.weights, sizeof(float) * CK); /* the start of both steps */
+        for (step = 0; step < 2; ++step) {
+            const float ls = step ? 8.f : 1.f;
+            uint64_t seen = (uint64_t)t * B;
+            network_state st = {0};
+            st.net.seen = &seen; st.net.batch = B; st.net.subdivisions = 1; st.net.loss_scale = ls;
+            st.input = x_gpu; st.truth = truth_gpu; st.train = 1; st.delta = dx_gpu;
+            memcpy(l.weights, w0, sizeof(float) * CK);
+            memset(l.weight_updates, 0, sizeof(float) * CK);
+            push_asoftmax_layer(l);
+            cuda_push_array(dx_gpu, zeros, BK);
+            forward_asoftmax_layer_gpu(l, st);
+            backward_asoftmax_layer_gpu(l, st);
+            update_asoftmax_layer_gpu(l, B, lr, momentum, decay, ls);
+            cuda_pull_array(dx_gpu, step ? d2 : d1, BK);
+            cuda_pull_array(l.weights_gpu, step ? w2 : w1, CK);
+        }
+        ls_ok = memcmp(w2, w1, sizeof(float) * CK) == 0;
+        for (i = 0; i < BK; ++i) ls_ok = ls_ok && d2[i] == 8.f * d1[i];
+        if (ls_ok) {
+            ++n_pass;
+        } else {
+            ++n_fail;
+            printf("FAIL %s: loss_scale 8 changes the step (the fork's callbacks)\n", where);
+        }
+        free(w0); free(w1); free(w2); free(d1); free(d2);
+    }
+#endif
     cuda_free(x_gpu);
     cuda_free(truth_gpu);
     cuda_free(dx_gpu);
