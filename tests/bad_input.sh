@@ -91,5 +91,61 @@ else
     fail=$((fail + 1)); echo "FAIL: weights_end_before_layer"; tail -3 "$WORK/header_only.log"
 fi
 
+# classes= in the .data file must equal the [asoftmax] output= (patches/0006,
+# patches/alexeyab/0008): larger overflowed the truth buffer in training, smaller shifted the
+# labels. A matching .data trains one batch of six 4x4 PPM images (the weights that the
+# `classifier valid` cases load); `train` and `valid` with classes=2 and 4 stop with exit 1.
+# No leak check for these runs (Darknet's driver leaks by design; see e2e_smoke.sh).
+CLS="$WORK/classes"
+mkdir -p "$CLS/img" "$CLS/backup"
+printf 'apple\nberry\ncherry\ndamson\n' > "$CLS/labels.txt"
+: > "$CLS/images.list"
+for label in apple berry cherry; do
+    for i in 0 1; do
+        { printf 'P6\n4 4\n255\n'; head -c 48 /dev/urandom; } > "$CLS/img/${label}_$i.ppm"
+        echo "img/${label}_$i.ppm" >> "$CLS/images.list"
+    done
+done
+printf '[net]\nbatch=2\nwidth=4\nheight=4\nchannels=3\nmax_batches=1\nlearning_rate=0.01\npolicy=constant\n\n[connected]\noutput=4\n\n[asoftmax]\noutput=3\n' > "$CLS/cls.cfg"
+for n in 2 3 4; do
+    printf 'classes=%d\ntrain=images.list\nvalid=images.list\nlabels=labels.txt\nbackup=backup\ntop=1\n' "$n" > "$CLS/classes$n.data"
+done
+run_cls() { # run_cls LOG ARGS...: darknet in $CLS, stdout and stderr in LOG
+    local log=$1; shift
+    (cd "$CLS" && ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" OMP_WAIT_POLICY=passive \
+        "$DARKNET" classifier "$@" </dev/null >"$log" 2>&1)
+}
+# case_classes NAME EXPECTED_LINE ARGS...
+case_classes() {
+    local name=$1 want=$2 out="$WORK/$1.log" rc; shift 2
+    run_cls "$out" "$@"
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -qxF -- "$want" "$out"; then
+        pass=$((pass + 1)); echo "PASS: $name -> exit 1, $want"
+    else
+        fail=$((fail + 1)); echo "FAIL: $name: exit $rc, wanted '$want'; log:"; tail -5 "$out"
+    fi
+}
+rm -f "$CLS"/backup/*
+run_cls "$WORK/classes_match_train.log" train classes3.data cls.cfg
+rc=$?
+cls_weights=$(ls "$CLS"/backup/cls.weights "$CLS"/backup/cls_final.weights 2>/dev/null | head -1)
+if [ "$rc" -eq 0 ] && [ -n "$cls_weights" ]; then
+    pass=$((pass + 1)); echo "PASS: classes_match_train -> exit 0, $(basename "$cls_weights")"
+else
+    fail=$((fail + 1)); echo "FAIL: classes_match_train: exit $rc, weights '${cls_weights}'"; tail -5 "$WORK/classes_match_train.log"
+fi
+run_cls "$WORK/classes_match_valid.log" valid classes3.data cls.cfg "$cls_weights"
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep -qF 'they must be equal' "$WORK/classes_match_valid.log"; then
+    pass=$((pass + 1)); echo "PASS: classes_match_valid -> exit 0"
+else
+    fail=$((fail + 1)); echo "FAIL: classes_match_valid: exit $rc"; tail -5 "$WORK/classes_match_valid.log"
+fi
+case_classes classes_larger_train  "[asoftmax] has output=3 but classes4.data says classes=4: they must be equal" train classes4.data cls.cfg
+case_classes classes_smaller_train "[asoftmax] has output=3 but classes2.data says classes=2: they must be equal" train classes2.data cls.cfg
+case_classes classes_larger_valid  "[asoftmax] has output=3 but classes4.data says classes=4: they must be equal" valid classes4.data cls.cfg "$cls_weights"
+case_classes classes_smaller_valid "[asoftmax] has output=3 but classes2.data says classes=2: they must be equal" valid classes2.data cls.cfg "$cls_weights"
+
 echo "bad input: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
