@@ -15,8 +15,8 @@
 #   DEMO_BATCHES_2D=2400  training batches of 128 for the 2-d pair (~5 min; 0 = skip that
 #                         pair). NOT robust (docs/demo/tuning-2026-11-29.md): the 2-d
 #                         [asoftmax] AFS was 0.030, 0.031, 0.055 at 2400 batches and 0.032,
-#                         0.033, 0.079 at 3000 (softmax 0.032-0.068, 0.041-0.058): in about
-#                         one run of three it lands in a layout with confusable classes
+#                         0.033, 0.079 at 3000 (softmax 0.032-0.070, 0.041-0.058): in about
+#                         half the runs it lands in a layout with confusable classes
 #                         interleaved, and more batches do not fix that. At 250: softmax ahead.
 #   DEMO_PARALLEL=1       train the two heads of each pair side by side, each with half the
 #                         cores (OMP_NUM_THREADS overrides): on 2 cores one Darknet process
