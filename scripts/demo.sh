@@ -7,11 +7,11 @@
 # Two pairs of cfgs, each pair identical but for the head:
 #   cfg/fmnist-{softmax,asoftmax}.cfg     128-d embedding: the numbers
 #   cfg/fmnist2d-{softmax,asoftmax}.cfg   2-d embedding: the paper's picture
-# Variables (defaults: ~8.5 min on 2 idle cores, OpenBLAS, ~1050 images/s per model side by side):
+# Variables (defaults: ~9 min on 2 idle cores, OpenBLAS, ~1050 images/s per model side by side):
 #   DEMO_BATCHES=1200     training batches of 128 for the 128-d pair (~2.5 min for the pair).
 #                         At 800 the [asoftmax] top-1 ended 0.04 to 0.82 points below
-#                         softmax's (5 runs, mean 0.34); at 1200 0.06 and 0.20 (2 runs,
-#                         2026-11-29), AFS 0.120/0.126 vs 0.317/0.301.
+#                         softmax's (5 runs, mean 0.34); at 1200 0.06 to 0.64 (5 runs,
+#                         2026-11-29, mean 0.31), AFS 0.120-0.126 vs 0.277-0.331.
 #   DEMO_BATCHES_2D=2400  training batches of 128 for the 2-d pair (~5 min; 0 = skip that
 #                         pair). NOT robust (docs/demo/tuning-2026-11-29.md): the 2-d
 #                         [asoftmax] AFS was 0.030, 0.031, 0.055 at 2400 batches and 0.032,
