@@ -4,7 +4,8 @@
 #
 #   1. the machine (date, nproc, CPU model, load average when it started);
 #   2. tools/bench_heads (BENCH_DIR/bench_heads): one training step (forward + backward +
-#      update through Darknet's network API) of each head at (B,K,C) = (128,128,10),
+#      update through Darknet's network API, as train_network runs it: the stock head on the
+#      one-hot truth, the [asoftmax] head on net->labels) of each head at (B,K,C) = (128,128,10),
 #      (256,512,10572) = the SphereFace-20 head, (64,512,100000); ms, ratio asoftmax/stock,
 #      peak RSS and the layers' own allocations; then a sweep over K (B=128, C=1000) and a
 #      sweep over C (B=128, K=512) showing how the ratio moves as the work grows;
@@ -14,8 +15,11 @@
 #   4. with DARKNET_LOOPS (the same build on Darknet's own gemm loops, BLAS=darknet) and
 #      BENCH_DIR/bench_heads_loops: the head at (256,512,10572) and the end-to-end runs on
 #      both builds, OpenBLAS against the loops;
-#   5. the GPU table from BENCH_DIR/bench_heads_gpu (prints "GPU: SKIPPED" without a device,
-#      or when the GPU twin was not built).
+#   5. the GPU tables from BENCH_DIR/bench_heads_gpu (prints "GPU: SKIPPED" without a device,
+#      or when the GPU twin was not built): the same step on the device, and for the
+#      [asoftmax] head its network step against its device step (the layer's own GPU steps
+#      between CUDA events) and its GEMM floor (the three cuBLAS products alone), with the
+#      ratios and the floor's TFLOP/s. Printed as the program writes them; nothing parsed.
 # Timings are never pass/fail: the exit status is 0 unless something could not run.
 #
 # Variables (defaults take ~4 min on 2 cores):

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* the CUDA headers darknet.h includes, first, so that they are not seen inside extern "C" */
 #include "cublas_v2.h"
@@ -122,77 +123,123 @@ __global__ static void row_norms_kernel(int n, int k, const float *a, float *nor
 }
 
 /*
- * One block per sample b. In: out (B,C) = x^.w^T (cos theta * ||w_j||), xnorm (B), wnorm (C),
- * labels (B) or NULL (inference). Out: out = probabilities; where delta != NULL also
- * delta (B,C), gz (B,C) = G'.z (summed by wcoef_kernel), xcoef (B); rowcost (B).
- * The same steps, in the same float/double precision, as asoftmax_forward_f.
+ * The rows pass, split over S blocks per sample so that small batches still fill the GPU
+ * (grid (B, S); block (b, s) owns the columns j = s*ASM_THREADS + threadIdx.x + t*S*ASM_THREADS
+ * of row b). In: out (B,C) = x^.w^T (cos theta * ||w_j||), xnorm (B), wnorm (C), labels (B)
+ * or NULL (inference). Same steps, in the same float/double precision, as asoftmax_forward_f.
+ *
+ * rows_logits_kernel: out = the logits ||x|| cos theta_j, the target's replaced by the margin
+ * logit (tgt[4b..4b+3] = z_y, a, b of asoftmax_target_logit, and the margin logit); the
+ * block's max of its columns and sum of exp(logit - that max), in double, to part (B,S,2).
  */
-__global__ static void rows_kernel(int C, const int *labels, int m, float lambda, float *out,
-                                   float *delta, float *gz, float *xcoef, float *rowcost,
-                                   const float *xnorm, const float *wnorm)
+__global__ static void rows_logits_kernel(int C, const int *labels, int m, float lambda,
+                                          float *out, double *tgt, double *part,
+                                          const float *xnorm, const float *wnorm)
 {
     __shared__ double sh[ASM_THREADS];
-    __shared__ double s_zy, s_a, s_b;
-    const int b = blockIdx.x;
+    const int b = blockIdx.x, S = gridDim.y;
     const int y = labels ? labels[b] : -1;
     const double r = xnorm[b];
     float *row = out + (size_t)b * C;
-    double fmx = -INFINITY, sum = 0;
+    double mx = -INFINITY, sum = 0;
     int j;
 
-    for (j = threadIdx.x; j < C; j += ASM_THREADS) row[j] = (float)((double)row[j] / wnorm[j] * r);
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        s_zy = 0; s_a = 1; s_b = 0;
-        if (y >= 0) {
-            double a, bc;
-            s_zy = row[y];
-            row[y] = (float)asoftmax_target_logit(m, lambda, s_zy, r, &a, &bc);
-            s_a = a; s_b = bc;
+    for (j = blockIdx.y * ASM_THREADS + threadIdx.x; j < C; j += S * ASM_THREADS) {
+        float v = (float)((double)row[j] / wnorm[j] * r);
+        if (j == y) {
+            double a, bc, zy = v;
+            v = (float)asoftmax_target_logit(m, lambda, zy, r, &a, &bc);
+            tgt[4 * b] = zy; tgt[4 * b + 1] = a; tgt[4 * b + 2] = bc; tgt[4 * b + 3] = v;
         }
+        row[j] = v;
+        mx = mx > v ? mx : v;
     }
-    __syncthreads();
-
-    for (j = threadIdx.x; j < C; j += ASM_THREADS) fmx = fmx > row[j] ? fmx : row[j];
-    fmx = block_max(fmx, sh);
-    for (j = threadIdx.x; j < C; j += ASM_THREADS) sum += exp(row[j] - fmx);
+    mx = block_max(mx, sh);
+    for (j = blockIdx.y * ASM_THREADS + threadIdx.x; j < C; j += S * ASM_THREADS)
+        sum += exp(row[j] - mx);
     sum = block_sum(sum, sh);
-    if (threadIdx.x == 0) rowcost[b] = (float)(y >= 0 ? log(sum) + fmx - row[y] : 0);
-    __syncthreads(); /* row[y] is read above before it is overwritten below */
+    if (threadIdx.x == 0) {
+        part[2 * ((size_t)b * S + blockIdx.y)] = mx;
+        part[2 * ((size_t)b * S + blockIdx.y) + 1] = sum;
+    }
+}
 
-    for (j = threadIdx.x; j < C; j += ASM_THREADS) {
+/*
+ * rows_probs_kernel: the row's max and sum from the S partial ones (every block combines them
+ * in the same order, so all agree bit for bit; S = 1 gives the one-block values exactly);
+ * out = probabilities; where delta != NULL also delta (B,C), gz (B,C) = G'.z (summed by
+ * wcoef_kernel), xcoef (B); rowcost (B).
+ */
+__global__ static void rows_probs_kernel(int C, const int *labels, float *out, float *delta,
+                                         float *gz, float *xcoef, float *rowcost,
+                                         const double *tgt, const double *part,
+                                         const float *xnorm, const float *wnorm)
+{
+    const int b = blockIdx.x, S = gridDim.y;
+    const int y = labels ? labels[b] : -1;
+    const double *pb = part + 2 * (size_t)b * S;
+    float *row = out + (size_t)b * C;
+    double fmx = -INFINITY, sum = 0, zy = 0, ta = 1, tb = 0;
+    int j, s;
+
+    for (s = 0; s < S; ++s) fmx = fmx > pb[2 * s] ? fmx : pb[2 * s];
+    for (s = 0; s < S; ++s) sum += S == 1 ? pb[1] : pb[2 * s + 1] * exp(pb[2 * s] - fmx);
+    if (y >= 0) { zy = tgt[4 * b]; ta = tgt[4 * b + 1]; tb = tgt[4 * b + 2]; }
+    if (blockIdx.y == 0 && threadIdx.x == 0) {
+        rowcost[b] = (float)(y >= 0 ? log(sum) + fmx - (double)(float)tgt[4 * b + 3] : 0);
+        if (delta && y < 0) xcoef[b] = 0;
+    }
+    for (j = blockIdx.y * ASM_THREADS + threadIdx.x; j < C; j += S * ASM_THREADS) {
         double p = exp(row[j] - fmx) / sum;
         if (delta) {
-            double g, z = (j == y) ? s_zy : row[j];
+            double g, z = (j == y) ? zy : row[j];
             delta[(size_t)b * C + j] =
-                (float)asoftmax_grad_entry(y >= 0, j == y, p, z, 1.0 / wnorm[j], s_a, &g);
+                (float)asoftmax_grad_entry(y >= 0, j == y, p, z, 1.0 / wnorm[j], ta, &g);
             gz[(size_t)b * C + j] = (float)g;
-            if (j == y) xcoef[b] = (float)(-(p - 1) * s_b / r);
+            if (j == y) xcoef[b] = (float)(-(p - 1) * tb / (double)xnorm[b]);
         }
         row[j] = (float)p;
     }
-    if (delta && y < 0 && threadIdx.x == 0) xcoef[b] = 0;
 }
 
-/* wcoef (C): sum_b gz_bj / ||w_j||^2, one thread per class (coalesced over j) */
+/* wcoef (C): sum_b gz_bj / ||w_j||^2. Block (32, ASM_WC_ROWS): threadIdx.x over 32 classes
+ * (coalesced), threadIdx.y over the samples b = y, y + ASM_WC_ROWS, ...; the partial sums
+ * are added in a fixed order (deterministic). */
+#define ASM_WC_ROWS 8
 __global__ static void wcoef_kernel(int B, int C, const float *gz, const float *wnorm, float *wcoef)
 {
-    const int j = blockIdx.x * blockDim.x + threadIdx.x;
+    __shared__ double sh[ASM_WC_ROWS][32];
+    const int j = blockIdx.x * 32 + threadIdx.x;
     double s = 0;
     int b;
-    if (j >= C) return;
-    for (b = 0; b < B; ++b) s += gz[(size_t)b * C + j];
-    wcoef[j] = (float)(s / ((double)wnorm[j] * wnorm[j]));
+    if (j < C)
+        for (b = threadIdx.y; b < B; b += ASM_WC_ROWS) s += gz[(size_t)b * C + j];
+    sh[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && j < C) {
+        for (b = 1; b < ASM_WC_ROWS; ++b) s += sh[b][threadIdx.x];
+        wcoef[j] = (float)(s / ((double)wnorm[j] * wnorm[j]));
+    }
 }
 
-/* y (n,k) = x (n,k) / norms_i row by row. __fdiv_rn: the IEEE-rounded quotient, as on the
- * CPU, even if this file is ever built with --use_fast_math (whose approximate division
- * flushes denormals and returns 0 for divisors > 2^126); Darknet's Makefile does not use it. */
-__global__ static void divide_rows_kernel(size_t nk, int k, const float *norms, const float *x,
-                                          float *y)
+/* x^ (n,k) = x / ||x|| row by row, with norms (n) = ||x_i|| in double, floored at
+ * ASOFTMAX_NORM_EPS: one block a row, the row read twice (the second time from cache).
+ * __fdiv_rn: the IEEE-rounded quotient by the float norm, as on the CPU, even if this file is
+ * ever built with --use_fast_math (whose approximate division flushes denormals and returns
+ * 0 for divisors > 2^126); Darknet's Makefile does not use it. */
+__global__ static void normalize_rows_kernel(int k, const float *x, float *norms, float *xhat)
 {
-    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < nk) y[i] = __fdiv_rn(x[i], norms[i / k]);
+    __shared__ double sh[ASM_THREADS];
+    const float *v = x + (size_t)blockIdx.x * k;
+    float *o = xhat + (size_t)blockIdx.x * k;
+    double s = 0;
+    float nf;
+    int i;
+    for (i = threadIdx.x; i < k; i += ASM_THREADS) s += (double)v[i] * v[i];
+    s = sqrt(block_sum(s, sh));
+    nf = (float)(s > ASOFTMAX_NORM_EPS ? s : ASOFTMAX_NORM_EPS);
+    if (threadIdx.x == 0) norms[blockIdx.x] = nf;
+    for (i = threadIdx.x; i < k; i += ASM_THREADS) o[i] = __fdiv_rn(v[i], nf);
 }
 
 /* y (n,k) += coef_i * x (n,k) row by row */
@@ -201,6 +248,42 @@ __global__ static void add_scaled_rows_kernel(size_t nk, int k, const float *coe
 {
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i < nk) y[i] += coef[i / k] * x[i];
+}
+
+/* S, the blocks per sample of the rows pass: enough blocks for ASM_ROW_BLOCKS_PER_SM per
+ * multiprocessor at this batch, at most ASM_MAX_SPLIT, and at least ASM_THREADS columns per
+ * block (so S = 1 for narrow rows and for batches that fill the GPU on their own) */
+#define ASM_ROW_BLOCKS_PER_SM 4
+static int asoftmax_row_split(int B, int C)
+{
+    static int sms = 0;
+    int S, most = (C + ASM_THREADS - 1) / ASM_THREADS;
+    if (!sms) {
+        int dev = 0;
+        ASM_CUDA(cudaGetDevice(&dev));
+        ASM_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+    }
+    S = (ASM_ROW_BLOCKS_PER_SM * sms + B - 1) / B;
+    if (S > most) S = most;
+    if (S > ASOFTMAX_MAX_SPLIT) S = ASOFTMAX_MAX_SPLIT;
+    return S < 1 ? 1 : S;
+}
+
+/* tf32=1: the layer's products in TF32 on tensor cores (cuBLAS rounds the inputs to a 10-bit
+ * mantissa, accumulates in FP32); the handle is Darknet's, so its mode is restored after
+ * each product. tf32=0: the handle as Darknet left it (FP32). */
+static void asoftmax_gemm(const struct asoftmax_state *s, int TA, int TB, int M, int N, int K,
+                          float ALPHA, float *A, int lda, float *B, int ldb, float BETA, float *C,
+                          int ldc)
+{
+    cublasHandle_t h = blas_handle();
+    cublasMath_t mode = CUBLAS_DEFAULT_MATH;
+    if (s->p.tf32) {
+        cublasGetMathMode(h, &mode);
+        cublasSetMathMode(h, CUBLAS_TF32_TENSOR_OP_MATH);
+    }
+    ASM_GEMM(TA, TB, M, N, K, ALPHA, A, lda, B, ldb, BETA, C, ldc);
+    if (s->p.tf32) cublasSetMathMode(h, mode);
 }
 
 extern "C" void push_asoftmax_layer(layer l)
@@ -215,35 +298,48 @@ extern "C" void pull_asoftmax_layer(layer l)
     cuda_pull_array(l.weight_updates_gpu, l.weight_updates, (size_t)l.inputs * l.outputs);
 }
 
-/* The GPU twin of asoftmax_forward_step: input (B,K) and truth (B,C) or NULL on the device */
+/* The GPU twin of asoftmax_forward_step: input (B,K) on the device; labels (B) on the host,
+ * else truth (B,C) on the device, else none (inference). With labels, the step moves B ints
+ * to the device and B floats (the per-sample costs) back, whatever C is. */
 extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const float *truth,
-                                          int train, long t)
+                                          const int *labels, int train, long t)
 {
     struct asoftmax_state *s = l.asoftmax;
     const int B = l.batch, K = l.inputs, C = l.outputs;
     float *x = (float *)input;
     int b;
-    train = train && truth;
+    train = train && (truth || labels);
     if (train) {
-        labels_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(C, truth, s->labels_gpu);
-        ASM_LAUNCHED("labels_kernel");
+        if (labels) { /* through the pinned host buffer: an asynchronous copy */
+            memcpy(s->labels_pinned, labels, sizeof(int) * (size_t)B);
+            ASM_CUDA(cudaMemcpyAsync(s->labels_gpu, s->labels_pinned, sizeof(int) * (size_t)B,
+                                     cudaMemcpyHostToDevice, ASM_STREAM));
+        } else {
+            labels_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(C, truth, s->labels_gpu);
+            ASM_LAUNCHED("labels_kernel");
+        }
         s->lambda = asoftmax_lambda(&s->p, t);
     }
     row_norms_kernel<<<C, ASM_THREADS, 0, ASM_STREAM>>>(C, K, l.weights_gpu, s->wnorm_gpu);
     ASM_LAUNCHED("row_norms_kernel (weights)");
-    row_norms_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(B, K, x, s->xnorm_gpu);
-    ASM_LAUNCHED("row_norms_kernel (input)");
-    divide_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS, 0, ASM_STREAM>>>(
-        (size_t)B * K, K, s->xnorm_gpu, x, s->xhat_gpu);
-    ASM_LAUNCHED("divide_rows_kernel");
-    ASM_GEMM(0, 1, B, C, K, 1, s->xhat_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
-    rows_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(C, train ? s->labels_gpu : NULL, s->p.margin,
-                                                   s->lambda, l.output_gpu, l.delta_gpu, s->gz_gpu,
-                                                   s->xcoef_gpu, s->rowcost_gpu, s->xnorm_gpu,
-                                                   s->wnorm_gpu);
-    ASM_LAUNCHED("rows_kernel");
-    wcoef_kernel<<<asoftmax_blocks(C), ASM_THREADS, 0, ASM_STREAM>>>(B, C, s->gz_gpu, s->wnorm_gpu,
-                                                                     s->wcoef_gpu);
+    normalize_rows_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(K, x, s->xnorm_gpu, s->xhat_gpu);
+    ASM_LAUNCHED("normalize_rows_kernel");
+    asoftmax_gemm(s, 0, 1, B, C, K, 1, s->xhat_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
+    {
+        const int S = asoftmax_row_split(B, C);
+        const dim3 grid((unsigned)B, (unsigned)S);
+        const int *lab = train ? s->labels_gpu : NULL;
+        rows_logits_kernel<<<grid, ASM_THREADS, 0, ASM_STREAM>>>(
+            C, lab, s->p.margin, s->lambda, l.output_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu,
+            s->wnorm_gpu);
+        ASM_LAUNCHED("rows_logits_kernel");
+        rows_probs_kernel<<<grid, ASM_THREADS, 0, ASM_STREAM>>>(
+            C, lab, l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu, s->rowcost_gpu, s->tgt_gpu,
+            s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
+        ASM_LAUNCHED("rows_probs_kernel");
+    }
+    wcoef_kernel<<<(unsigned)((C + 31) / 32), dim3(32, ASM_WC_ROWS), 0, ASM_STREAM>>>(
+        B, C, s->gz_gpu, s->wnorm_gpu, s->wcoef_gpu);
     ASM_LAUNCHED("wcoef_kernel");
     if (train) {
         double cost = 0;
@@ -261,12 +357,12 @@ extern "C" void asoftmax_backward_step_gpu(layer l, const float *input, float *d
     const int B = l.batch, K = l.inputs, C = l.outputs;
     float *x = (float *)input;
     if (delta_in) {
-        ASM_GEMM(0, 0, B, K, C, 1, l.delta_gpu, C, l.weights_gpu, K, 1, delta_in, K);
+        asoftmax_gemm(s, 0, 0, B, K, C, 1, l.delta_gpu, C, l.weights_gpu, K, 1, delta_in, K);
         add_scaled_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS, 0, ASM_STREAM>>>(
             (size_t)B * K, K, s->xcoef_gpu, x, delta_in);
         ASM_LAUNCHED("add_scaled_rows_kernel (input delta)");
     }
-    ASM_GEMM(1, 0, C, K, B, 1, l.delta_gpu, C, x, K, 1, l.weight_updates_gpu, K);
+    asoftmax_gemm(s, 1, 0, C, K, B, 1, l.delta_gpu, C, x, K, 1, l.weight_updates_gpu, K);
     add_scaled_rows_kernel<<<asoftmax_blocks((size_t)C * K), ASM_THREADS, 0, ASM_STREAM>>>(
         (size_t)C * K, K, s->wcoef_gpu, l.weights_gpu, l.weight_updates_gpu);
     ASM_LAUNCHED("add_scaled_rows_kernel (weight updates)");
@@ -287,7 +383,8 @@ extern "C" void asoftmax_update_step_gpu(layer l, int batch, float learning_rate
 /* state.input, state.truth and state.delta are device pointers here */
 extern "C" void forward_asoftmax_layer_gpu(layer l, network_state state)
 {
-    asoftmax_forward_step_gpu(l, state.input, state.truth, state.train, get_current_batch(state.net));
+    asoftmax_forward_step_gpu(l, state.input, state.truth, state.net.labels, state.train,
+                              get_current_batch(state.net));
 }
 
 /* Mixed precision (the fork's loss_scale, with CUDNN_HALF): a loss layer hands back its
@@ -319,7 +416,8 @@ extern "C" void update_asoftmax_layer_gpu(layer l, int batch, float learning_rat
  * the truth that forward_network_gpu pushed (when net.truth is set) */
 extern "C" void forward_asoftmax_layer_gpu(layer l, network net)
 {
-    asoftmax_forward_step_gpu(l, net.input_gpu, net.truth ? net.truth_gpu : NULL, net.train,
+    asoftmax_forward_step_gpu(l, net.input_gpu, net.truth ? net.truth_gpu : NULL, net.labels,
+                              net.train,
                               (long)get_current_batch(&net));
 }
 

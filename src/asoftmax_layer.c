@@ -51,6 +51,34 @@ static void asoftmax_gemm_d(int TA, int TB, int M, int N, int K, double ALPHA, d
     }
 }
 
+#ifdef GPU
+/* page-locked host memory (the copies from and to it are asynchronous), zeroed */
+static void *asoftmax_pinned(size_t bytes)
+{
+    void *p = NULL;
+    cudaError_t e = cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocDefault);
+    if (e != cudaSuccess) {
+        fprintf(stderr, "[asoftmax] cudaHostAlloc of %zu bytes: %s\n", bytes, cudaGetErrorString(e));
+        exit(EXIT_FAILURE);
+    }
+    memset(p, 0, bytes ? bytes : 1);
+    return p;
+}
+
+/* n doubles on the device, zeroed (Darknet's cuda_make_array is for floats) */
+static double *asoftmax_device_doubles(size_t n)
+{
+    void *p = NULL;
+    cudaError_t e = cudaMalloc(&p, sizeof(double) * (n ? n : 1));
+    if (e == cudaSuccess) e = cudaMemset(p, 0, sizeof(double) * (n ? n : 1));
+    if (e != cudaSuccess) {
+        fprintf(stderr, "[asoftmax] cudaMalloc of %zu doubles: %s\n", n, cudaGetErrorString(e));
+        exit(EXIT_FAILURE);
+    }
+    return p;
+}
+#endif
+
 #define ASM_REAL float
 #define ASM_NAME(n) n##_f
 #define ASM_GEMM gemm
@@ -162,13 +190,16 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
         s->xhat_gpu = cuda_make_array(s->xhat, (size_t)batch * inputs);
         s->gz_gpu = cuda_make_array(NULL, (size_t)batch * outputs);
         s->rowcost_gpu = cuda_make_array(NULL, (size_t)batch);
-        s->rowcost = asoftmax_calloc((size_t)batch, sizeof(float));
+        s->rowcost = asoftmax_pinned((size_t)batch * sizeof(float));
+        s->labels_pinned = asoftmax_pinned((size_t)batch * sizeof(int));
+        s->tgt_gpu = asoftmax_device_doubles((size_t)batch * 4);
+        s->part_gpu = asoftmax_device_doubles((size_t)batch * ASOFTMAX_MAX_SPLIT * 2);
     }
 #endif
 
-    fprintf(stderr, "asoftmax             %4d  ->  %4d   m=%d lambda=max(%g, %g*(1+%g*t)^-%g)\n",
+    fprintf(stderr, "asoftmax             %4d  ->  %4d   m=%d lambda=max(%g, %g*(1+%g*t)^-%g)%s\n",
             inputs, outputs, p.margin, p.lambda_min, p.lambda_base, p.lambda_gamma,
-            p.lambda_power);
+            p.lambda_power, p.tf32 ? " tf32" : "");
     return l;
 }
 
@@ -184,7 +215,10 @@ void free_asoftmax_state(struct asoftmax_state *s)
     if (s->xhat_gpu) cuda_free(s->xhat_gpu);
     if (s->gz_gpu) cuda_free(s->gz_gpu);
     if (s->rowcost_gpu) cuda_free(s->rowcost_gpu);
-    free(s->rowcost);
+    if (s->rowcost) cudaFreeHost(s->rowcost);
+    if (s->labels_pinned) cudaFreeHost(s->labels_pinned);
+    if (s->tgt_gpu) cudaFree(s->tgt_gpu);
+    if (s->part_gpu) cudaFree(s->part_gpu);
 #endif
     free(s->labels);
     free(s->xcoef);
@@ -196,16 +230,18 @@ void free_asoftmax_state(struct asoftmax_state *s)
     free(s);
 }
 
-/* Training (train with a truth): output = softmax of the margin logits, cost[0] = summed
+/* Training (train with labels or a truth): output = softmax of the margin logits, cost[0] = summed
  * cross-entropy, l.delta and the state for backward. Otherwise: output =
  * softmax(||x|| cos theta_j), the plain angular classifier. */
-void asoftmax_forward_step(layer l, const float *input, const float *truth, int train, long t)
+void asoftmax_forward_step(layer l, const float *input, const float *truth, const int *labels,
+                           int train, long t)
 {
     struct asoftmax_state *s = l.asoftmax;
     float cost;
-    train = train && truth;
+    train = train && (truth || labels);
     if (train) {
-        asoftmax_labels_from_truth(l.batch, l.outputs, truth, s->labels);
+        if (labels) memcpy(s->labels, labels, sizeof(int) * (size_t)l.batch);
+        else asoftmax_labels_from_truth(l.batch, l.outputs, truth, s->labels);
         s->lambda = asoftmax_lambda(&s->p, t);
     }
     cost = asm_forward_work_f(l.batch, l.inputs, l.outputs, input, l.weights,
@@ -244,7 +280,8 @@ void asoftmax_update_step(layer l, int batch, float learning_rate, float momentu
 #ifdef ASOFTMAX_DARKNET_ALEXEYAB
 void forward_asoftmax_layer(layer l, network_state state)
 {
-    asoftmax_forward_step(l, state.input, state.truth, state.train, get_current_batch(state.net));
+    asoftmax_forward_step(l, state.input, state.truth, state.net.labels, state.train,
+                          get_current_batch(state.net));
 }
 
 void backward_asoftmax_layer(layer l, network_state state)
@@ -259,7 +296,8 @@ void update_asoftmax_layer(layer l, int batch, float learning_rate, float moment
 #else
 void forward_asoftmax_layer(layer l, network net)
 {
-    asoftmax_forward_step(l, net.input, net.truth, net.train, (long)get_current_batch(&net));
+    asoftmax_forward_step(l, net.input, net.truth, net.labels, net.train,
+                          (long)get_current_batch(&net));
 }
 
 void backward_asoftmax_layer(layer l, network net)
@@ -340,6 +378,8 @@ int asoftmax_parse_options(list *options, int inputs, int index, int is_last,
     p->lambda_gamma = asoftmax_opt_nonneg(&c, options, "lambda_gamma", p->lambda_gamma);
     p->lambda_power = asoftmax_opt_nonneg(&c, options, "lambda_power", p->lambda_power);
     p->lambda_min = asoftmax_opt_nonneg(&c, options, "lambda_min", p->lambda_min);
+    p->tf32 = asoftmax_opt_int(&c, options, "tf32", p->tf32, 0, 0, 1,
+                               "must be 0 (FP32 products) or 1 (TF32 products on the GPU)");
     if (inputs < 1) {
         char buf[32];
         snprintf(buf, sizeof(buf), "%d", inputs);

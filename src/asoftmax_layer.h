@@ -18,6 +18,9 @@
 #include "list.h" /* list: in darknet.h of pjreddie's Darknet, in list.h of the fork */
 #include "asoftmax_math.h"
 
+/* the most blocks the GPU's rows pass splits one sample's row into (asoftmax_kernels.cu) */
+#define ASOFTMAX_MAX_SPLIT 64
+
 /* Per-layer state, shared by the by-value copies of the layer (layer.asoftmax). */
 struct asoftmax_state {
     asoftmax_params p;
@@ -40,7 +43,10 @@ struct asoftmax_state {
     float *xhat_gpu;    /* (B,K) */
     float *gz_gpu;      /* (B,C) G'.z, summed per class into wcoef */
     float *rowcost_gpu; /* (B) cross-entropy of each sample */
-    float *rowcost;     /* (B) host copy, summed in double in sample order */
+    float *rowcost;     /* (B) pinned host copy, summed in double in sample order */
+    int *labels_pinned; /* (B) pinned host staging of the labels for their asynchronous copy */
+    double *tgt_gpu;    /* (B,4) the target's z_y, a, b and margin logit (rows pass) */
+    double *part_gpu;   /* (B,ASOFTMAX_MAX_SPLIT,2) partial max and sum of each row block */
 #endif
 };
 
@@ -91,15 +97,20 @@ void update_asoftmax_layer_gpu(layer l, update_args a);
 #endif
 #endif
 
-/* The steps both adapters call. input (B,K), truth (B,C) one-hot or NULL, delta_in (B,K) or
- * NULL (layer 0): host pointers for the CPU steps, device pointers for the _gpu steps.
- * train != 0 with a truth: margin logits, loss and l.delta; otherwise inference.
+/* The steps both adapters call. input (B,K), delta_in (B,K) or NULL (layer 0): host pointers
+ * for the CPU steps, device pointers for the _gpu steps. The classes: labels (B, on the host
+ * for both steps; -1 = no label), else the one-hot truth (B,C; host for the CPU step, device
+ * for the _gpu step), else none. Darknet's train_network passes labels (net.labels, the
+ * patches "training step moves no B x C array"); other callers set the truth.
+ * train != 0 with labels or a truth: margin logits, loss and l.delta; otherwise inference.
  * t: the training batch number, for lambda. */
-void asoftmax_forward_step(layer l, const float *input, const float *truth, int train, long t);
+void asoftmax_forward_step(layer l, const float *input, const float *truth, const int *labels,
+                           int train, long t);
 void asoftmax_backward_step(layer l, const float *input, float *delta_in);
 void asoftmax_update_step(layer l, int batch, float learning_rate, float momentum, float decay);
 #ifdef GPU
-void asoftmax_forward_step_gpu(layer l, const float *input, const float *truth, int train, long t);
+void asoftmax_forward_step_gpu(layer l, const float *input, const float *truth,
+                               const int *labels, int train, long t);
 void asoftmax_backward_step_gpu(layer l, const float *input, float *delta_in);
 void asoftmax_update_step_gpu(layer l, int batch, float learning_rate, float momentum, float decay);
 void push_asoftmax_layer(layer l);

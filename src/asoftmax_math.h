@@ -37,12 +37,13 @@ typedef struct asoftmax_params {
     float lambda_gamma;  /* >= 0 */
     float lambda_power;  /* >= 0 */
     float lambda_min;    /* >= 0 */
+    int tf32;            /* 1: the GPU's three products in TF32 (compute capability >= 8.0); 0: FP32 */
 } asoftmax_params;
 
 /* Official SphereFace-20 values. */
 static inline asoftmax_params asoftmax_default_params(void)
 {
-    asoftmax_params p = {4, 1000.f, 0.12f, 1.f, 5.f};
+    asoftmax_params p = {4, 1000.f, 0.12f, 1.f, 5.f, 0};
     return p;
 }
 

@@ -46,6 +46,7 @@ case_bad lambda_min_inf  "[asoftmax] layer 0: lambda_min = 'inf':"       "$NET"$
 case_bad lambda_power_nan "[asoftmax] layer 0: lambda_power = 'nan':"    "$NET"$'\n[asoftmax]\noutput=3\nlambda_power=nan\n'
 case_bad lambda_base_NAN "[asoftmax] layer 0: lambda_base = 'NAN':"      "$NET"$'\n[asoftmax]\noutput=3\nlambda_base=NAN\n'
 case_bad lambda_min_negnan "[asoftmax] layer 0: lambda_min = '-nan':"    "$NET"$'\n[asoftmax]\noutput=3\nlambda_min=-nan\n'
+case_bad tf32_two        "[asoftmax] layer 0: tf32 = '2':"             "$NET"$'\n[asoftmax]\noutput=3\ntf32=2\n'
 case_bad lambda_base_inf "[asoftmax] layer 0: lambda_base = 'Infinity':" "$NET"$'\n[asoftmax]\noutput=3\nlambda_base=Infinity\n'
 case_bad lambda_gamma_overflow "[asoftmax] layer 0: lambda_gamma = '1e999':" "$NET"$'\n[asoftmax]\noutput=3\nlambda_gamma=1e999\n'
 case_bad input_empty     "[asoftmax] layer 1: inputs = '0':"             "$NET"$'\n[connected]\noutput=0\n\n[asoftmax]\noutput=3\n'

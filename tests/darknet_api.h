@@ -9,7 +9,9 @@
  *     no net.truths, train_network_datum does not update (train_network does, once per call).
  *
  * Here: tn_parse/tn_free own a network*, with input (batch x inputs) and truth
- * (batch x TN_TRUTHS) buffers on both forks; the rest follows pjreddie's semantics.
+ * (batch x TN_TRUTHS) buffers on both forks; the rest follows pjreddie's semantics
+ * (tn_train_network: train_network on a data, which updates once per batch when
+ * subdivisions = 1 on both).
  */
 #ifndef TESTS_DARKNET_API_H
 #define TESTS_DARKNET_API_H
@@ -76,6 +78,10 @@ static inline float tn_train_step(network *net)
     return e;
 }
 
+/* train_network on data d (labels: the [asoftmax] path of patches/alexeyab/0009) */
+static inline float tn_train_network(network *net, data d) { return train_network(*net, d); }
+static inline int tn_takes_labels(network *net) { return network_takes_labels(*net); }
+
 #else /* pjreddie's Darknet */
 
 static inline network *tn_parse(const char *cfg) { return parse_network_cfg((char *)cfg); }
@@ -90,6 +96,8 @@ static inline void tn_set_batch_num(network *net, size_t t)
 {
     *net->seen = t * net->batch * net->subdivisions;
 }
+static inline float tn_train_network(network *net, data d) { return train_network(net, d); }
+static inline int tn_takes_labels(network *net) { return network_takes_labels(net); }
 
 #endif
 

@@ -682,6 +682,80 @@ static void test_adapter(const char *dir)
     tn_free(net);
 }
 
+/* ---- 4b. train_network: [asoftmax] heads take B labels, not the B x C truth ----
+ * (patches/0007, patches/alexeyab/0009). The labels path must give the very bits of the
+ * dense-truth path it replaces (input and truth copied, train_network_datum), for an
+ * [asoftmax] network; a stock network must keep the dense path. */
+static const char *stock_cfg =
+    "[net]\nbatch=3\nsubdivisions=1\ninputs=7\nlearning_rate=0.1\nmomentum=0.9\ndecay=0.0005\n"
+    "max_batches=100\n\n[connected]\noutput=13\nactivation=linear\n\n[softmax]\n";
+
+/* one batch of data: inputs from the seed; truth rows one-hot, one with a tie (the first
+ * largest entry is the label) and one unlabeled (all zero) */
+static data batch_data(network *net, unsigned seed)
+{
+    data d = {0};
+    int b, i, C = TN_TRUTHS(net);
+    d.X = make_matrix(net->batch, net->inputs);
+    d.y = make_matrix(net->batch, C);
+    urand_state = 0x7654321ULL + seed;
+    for (b = 0; b < net->batch; ++b) {
+        for (i = 0; i < net->inputs; ++i) d.X.vals[b][i] = (float)nrand();
+        d.y.vals[b][(int)(urand() * C)] = 1;
+    }
+    d.y.vals[1][2] = d.y.vals[1][9] = 1;
+    if (seed % 2) memset(d.y.vals[2], 0, sizeof(float) * C);
+    return d;
+}
+
+static void test_train_network(const char *dir, const char *cfg_text, int takes_labels)
+{
+    char path[512], wpath[512];
+    FILE *f;
+    network *a, *b;
+    int step, i, same = 1;
+    snprintf(path, sizeof(path), "%s/tn.cfg", dir);
+    snprintf(wpath, sizeof(wpath), "%s/tn.weights", dir);
+    f = fopen(path, "w");
+    fputs(cfg_text, f);
+    fclose(f);
+    a = tn_parse(path);
+    tn_save(a, wpath);
+    b = tn_parse(path);
+    load_weights(b, wpath);
+    CHECK(tn_takes_labels(a) == takes_labels, "network_takes_labels = %d for the %s cfg",
+          tn_takes_labels(a), takes_labels ? "[asoftmax]" : "stock");
+    memset(a->truth, 0, sizeof(float) * TN_TRUTHS(a) * a->batch);
+    for (step = 0; step < 3; ++step) {
+        data d = batch_data(a, (unsigned)step);
+        for (i = 0; i < a->batch; ++i) {
+            memcpy(b->input + (size_t)i * b->inputs, d.X.vals[i], sizeof(float) * b->inputs);
+            memcpy(b->truth + (size_t)i * TN_TRUTHS(b), d.y.vals[i], sizeof(float) * TN_TRUTHS(b));
+        }
+        tn_train_network(a, d);
+        tn_train_step(b);
+        for (i = 0; i < a->n; ++i) {
+            layer la = a->layers[i], lb = b->layers[i];
+            if (la.cost) same = same && la.cost[0] == lb.cost[0];
+            if (la.weights)
+                same = same && !memcmp(la.weights, lb.weights, sizeof(float) * la.inputs * la.outputs);
+            if (la.biases) same = same && !memcmp(la.biases, lb.biases, sizeof(float) * la.outputs);
+        }
+        free_data(d);
+    }
+    CHECK(same, "train_network on the %s cfg differs from the truth copied + train_network_datum",
+          takes_labels ? "[asoftmax]" : "stock");
+#ifndef ASOFTMAX_DARKNET_ALEXEYAB
+    CHECK(a->labels == NULL, "net->labels is left set after train_network");
+    if (takes_labels) { /* the truth was never copied */
+        for (i = 0; i < TN_TRUTHS(a) * a->batch; ++i) same = same && a->truth[i] == 0;
+        CHECK(same, "train_network copied the dense truth for an [asoftmax] network");
+    }
+#endif
+    tn_free(a);
+    tn_free(b);
+}
+
 /* ---- 6. exact resume: N steps in one run == N/2 steps, save, load, N/2 steps ---- */
 
 static network *resume_net(const char *dir, const char *momentum, const char *weights)
@@ -790,10 +864,11 @@ static void test_validation(void)
         {"lambda_power", "nan"}, {"lambda_power", "NAN"}, {"lambda_power", "nan(0x7)"},
         {"lambda_power", "-0.5"}, {"lambda_power", "-inf"}, {"lambda_min", "inf"},
         {"lambda_min", "5x"}, {"lambda_min", "0x1p200"}, {"lambda_min", "nan"},
+        {"tf32", "2"}, {"tf32", "-1"}, {"tf32", "yes"}, {"tf32", "1.0"},
     };
     static const char *good[][2] = {
         {"lambda_power", "0"}, {"lambda_gamma", "1e-3"}, {"lambda_base", "3.4e38"},
-        {"lambda_min", "0x1p-3"}, {"margin", "1"}, {"margin", "64"},
+        {"lambda_min", "0x1p-3"}, {"margin", "1"}, {"margin", "64"}, {"tf32", "0"},
     };
     static const double finite[] = {0.0, -0.0, 1.0, -1e308, 1.7976931348623157e308,
                                     4.9406564584124654e-324};
@@ -818,7 +893,9 @@ static void test_validation(void)
         CHECK(rc == 0, "%s=%s rejected: %s", good[i][0], good[i][1], msg);
     }
     CHECK(parse_one("lambda_min", "0.25", 5, 1, &p, msg, sizeof(msg)) == 0 && p.lambda_min == 0.25f &&
-          p.margin == 4 && p.lambda_base == 1000.f, "a valid value is not stored as given");
+          p.margin == 4 && p.lambda_base == 1000.f && p.tf32 == 0,
+          "a valid value is not stored as given");
+    CHECK(parse_one("tf32", "1", 5, 1, &p, msg, sizeof(msg)) == 0 && p.tf32 == 1, "tf32=1: %s", msg);
     CHECK(parse_one(NULL, NULL, 0, 1, &p, msg, sizeof(msg)) == -1 &&
           strstr(msg, "[asoftmax] layer 7: inputs = '0': ") == msg, "empty input: '%s'", msg);
     CHECK(parse_one(NULL, NULL, 5, 0, &p, msg, sizeof(msg)) == -1 &&
@@ -833,6 +910,8 @@ int main(int argc, char **argv)
     test_float_vs_double();
     test_forward();
     test_adapter(dir);
+    test_train_network(dir, net_cfg, 1);
+    test_train_network(dir, stock_cfg, 0);
     test_stress();
     test_resume(dir);
     test_validation();

@@ -139,14 +139,14 @@ static void run_case(int B, int K, int C, int m, float lambda)
 
     /* one training pass */
     e = asm_error_bounds(B, K, C, x, l.weights, labels, m, lambda);
-    asoftmax_forward_step(l, x, truth, 1, t);
+    asoftmax_forward_step(l, x, truth, NULL, 1, t);
     out_c = falloc(BC); memcpy(out_c, l.output, sizeof(float) * BC);
     delta_c = falloc(BC); memcpy(delta_c, l.delta, sizeof(float) * BC);
     cost_c = l.cost[0];
     asoftmax_backward_step(l, x, dx);
     wu_c = falloc(CK); memcpy(wu_c, l.weight_updates, sizeof(float) * CK);
 
-    asoftmax_forward_step_gpu(l, x_gpu, truth_gpu, 1, t);
+    asoftmax_forward_step_gpu(l, x_gpu, truth_gpu, NULL, 1, t);
     /* the fork's stream is non-blocking: wait for it before a default-stream copy */
     if (cudaDeviceSynchronize() == cudaSuccess &&
         cudaMemcpy(labels_g, l.asoftmax->labels_gpu, sizeof(int) * B, cudaMemcpyDeviceToHost) == cudaSuccess
@@ -159,13 +159,28 @@ static void run_case(int B, int K, int C, int m, float lambda)
     compare("cost", 1, &l.cost[0], &cost_c, &e.cost, &e.cost_err, where);
     g = pull(l.output_gpu, BC); compare("training output", BC, g, out_c, e.out, e.out_err, where); free(g);
     g = pull(l.delta_gpu, BC); compare("layer delta", BC, g, delta_c, e.delta, e.delta_err, where); free(g);
+    { /* the labels path (train_network's net.labels: B host ints, no truth on the device)
+       * runs the same kernels on the same labels: bit-identical output, delta and cost */
+        float *o1 = pull(l.output_gpu, BC), *d1 = pull(l.delta_gpu, BC), *o2, *d2;
+        const float c1 = l.cost[0];
+        asoftmax_forward_step_gpu(l, x_gpu, NULL, labels, 1, t);
+        o2 = pull(l.output_gpu, BC);
+        d2 = pull(l.delta_gpu, BC);
+        if (c1 == l.cost[0] && !memcmp(o1, o2, sizeof(float) * BC) && !memcmp(d1, d2, sizeof(float) * BC)) {
+            ++n_pass;
+        } else {
+            ++n_fail;
+            printf("FAIL %s: the GPU step with host labels differs from the one with the truth\n", where);
+        }
+        free(o1); free(d1); free(o2); free(d2);
+    }
     asoftmax_backward_step_gpu(l, x_gpu, dx_gpu);
     g = pull(dx_gpu, BK); compare("input delta", BK, g, dx, e.dx, e.dx_err, where); free(g);
     g = pull(l.weight_updates_gpu, CK); compare("weight updates", CK, g, wu_c, e.dw, e.dw_err, where); free(g);
 
     /* inference */
-    asoftmax_forward_step(l, x, NULL, 0, t);
-    asoftmax_forward_step_gpu(l, x_gpu, NULL, 0, t);
+    asoftmax_forward_step(l, x, NULL, NULL, 0, t);
+    asoftmax_forward_step_gpu(l, x_gpu, NULL, NULL, 0, t);
     g = pull(l.output_gpu, BC); compare("inference output", BC, g, l.output, e.out_inf, e.out_inf_err, where); free(g);
     asm_free_bounds(&e);
 
@@ -179,10 +194,10 @@ static void run_case(int B, int K, int C, int m, float lambda)
         memcpy(w0, l.weights, sizeof(float) * CK);
         memcpy(u0, l.weight_updates, sizeof(float) * CK);
         e = asm_error_bounds(B, K, C, x, l.weights, labels, m, lambda);
-        asoftmax_forward_step(l, x, truth, 1, t);
+        asoftmax_forward_step(l, x, truth, NULL, 1, t);
         asoftmax_backward_step(l, x, NULL);
         asoftmax_update_step(l, B, lr, momentum, decay);
-        asoftmax_forward_step_gpu(l, x_gpu, truth_gpu, 1, t);
+        asoftmax_forward_step_gpu(l, x_gpu, truth_gpu, NULL, 1, t);
         asoftmax_backward_step_gpu(l, x_gpu, NULL);
         asoftmax_update_step_gpu(l, B, lr, momentum, decay);
         for (i = 0; i < CK; ++i) {
@@ -246,6 +261,45 @@ static void run_case(int B, int K, int C, int m, float lambda)
     free_layer(l);
 }
 
+/* tf32=1: the products run in TF32 and Darknet's cuBLAS handle gets its math mode back; the
+ * step stays a proper softmax (rows sum to 1) with a finite cost. Its accuracy against FP32
+ * is a measurement (docs/gpu.md), not a bound checked here. */
+static void tf32_case(int B, int K, int C)
+{
+    asoftmax_params p = asoftmax_default_params();
+    layer l;
+    size_t BK = (size_t)B * K, BC = (size_t)B * C, i;
+    float *x = falloc(BK), *g, *x_gpu;
+    int *labels = calloc((size_t)B, sizeof(int)), b, ok;
+    cublasMath_t before = CUBLAS_PEDANTIC_MATH, after = CUBLAS_DEFAULT_MATH;
+    double worst = 0;
+    p.tf32 = 1;
+    l = make_asoftmax_layer(B, K, C, p);
+    for (i = 0; i < BK; ++i) x[i] = 3 * frand();
+    for (b = 0; b < B; ++b) labels[b] = (int)((frand() + 1) / 2 * C) % C;
+    x_gpu = cuda_make_array(x, BK);
+    cublasGetMathMode(blas_handle(), &before);
+    asoftmax_forward_step_gpu(l, x_gpu, NULL, labels, 1, 5000);
+    cublasGetMathMode(blas_handle(), &after);
+    g = pull(l.output_gpu, BC);
+    for (b = 0; b < B; ++b) {
+        double sum = 0;
+        for (i = 0; i < (size_t)C; ++i) sum += g[(size_t)b * C + i];
+        worst = fmax(worst, fabs(sum - 1));
+    }
+    ok = before == after && worst < 1e-4 && l.cost[0] == l.cost[0] && fabs(l.cost[0]) < 1e30;
+    if (ok) {
+        ++n_pass;
+    } else {
+        ++n_fail;
+        printf("FAIL tf32 B=%d K=%d C=%d: math mode %d -> %d, rows sum to 1 within %g, cost %g\n",
+               B, K, C, (int)before, (int)after, worst, l.cost[0]);
+    }
+    free(g); free(x); free(labels);
+    cuda_free(x_gpu);
+    free_layer(l);
+}
+
 int main(int argc, char **argv)
 {
     static const int shapes[][3] = {{1, 1, 2}, {1, 5, 3}, {3, 7, 13}, {17, 33, 10},
@@ -254,7 +308,7 @@ int main(int argc, char **argv)
     /* --small: the first four shapes only (for compute-sanitizer, which runs ~100x slower) */
     const int small = argc > 1 && !strcmp(argv[1], "--small");
     const int nshapes = small ? 4 : (int)(sizeof(shapes) / sizeof(shapes[0]));
-    const int ncases = nshapes * 5 + 2; /* every shape for m = 1..5 at lambda 5, + 2 lambdas */
+    const int ncases = nshapes * 5 + 3; /* every shape for m = 1..5 at lambda 5, + 2 lambdas, tf32 */
     int ndev = 0, s, m;
     cudaError_t e = cudaGetDeviceCount(&ndev);
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -270,6 +324,7 @@ int main(int argc, char **argv)
         for (m = 1; m <= 5; ++m) run_case(shapes[s][0], shapes[s][1], shapes[s][2], m, lambdas[1]);
     run_case(3, 7, 13, 4, lambdas[0]);
     run_case(17, 33, 10, 4, lambdas[2]);
+    tf32_case(64, 257, 1000);
     printf("gpu vs cpu: %d cases, worst error / derived bound %.3g (must be <= 1)\n", ncases, worst);
     printf("%d passed, %d failed, 0 skipped\n", n_pass, n_fail);
     return n_fail ? 1 : 0;

@@ -8,8 +8,12 @@
  *     stock:     [net] batch=B channels=K   [connected] output=C activation=linear   [softmax]
  *     asoftmax:  [net] batch=B channels=K   [asoftmax] output=C   (margin 4, official lambda)
  * and times one training step of each through Darknet's network API, exactly as
- * train_network_datum does it: net->train = 1, a one-hot net->truth, forward_network,
- * backward_network, update_network (SGD, momentum 0.9, decay 5e-4). The head is layer 0,
+ * train_network runs it: net->train = 1, forward_network, backward_network, update_network
+ * (SGD, momentum 0.9, decay 5e-4). The classes (random, the same for both heads): the
+ * stock head gets the dense one-hot net->truth (B x C); the asoftmax head gets net->labels
+ * (B ints, the class of each sample), which train_network sets for a network whose only
+ * losses are [asoftmax] (network_takes_labels, patches/0007) and the layer reads instead of
+ * the truth. The inputs are identical. The head is layer 0,
  * so net->delta is given a (B,K) buffer: the "previous layer's delta" that receives the
  * input gradient, as it would inside a real network (without it both heads would skip
  * their input-gradient GEMM). That buffer is zeroed outside the timed region.
@@ -41,10 +45,25 @@
  * weights and their update buffer, in MiB and as floats per (B*C + B*K).
  *
  * Built with -DGPU -DCUDNN against build/darknet-gpu (`make bench`), the same program times
- * the GPU path (cudaDeviceSynchronize after each phase; forward_network_gpu's own upload of
- * input and truth and download of the output are included, the same for both heads;
- * memory = device bytes taken by each network, from cudaMemGetInfo). Without a CUDA device
- * it prints "GPU: SKIPPED" and exits 0.
+ * the GPU path (cudaDeviceSynchronize after each phase; memory = device bytes taken by each
+ * network, from cudaMemGetInfo). forward_network_gpu's own host traffic is included: for
+ * both heads the B x K input upload; for the stock head also the B x C truth upload and the
+ * B x C output download; the asoftmax head (net->labels set) has neither: its forward copies
+ * the B labels to the device and the B per-sample costs back. For the asoftmax head the GPU
+ * build also reports, per shape, two device-side timings, each the median over the same
+ * repetitions of ms per step from two CUDA events recorded on stream 0 (pjreddie's Darknet
+ * runs everything there) around ITERS back-to-back steps:
+ *     device step: asoftmax_forward_step_gpu(l, input_gpu, NULL, labels, 1, t) +
+ *                  asoftmax_backward_step_gpu + asoftmax_update_step_gpu called directly on
+ *                  the network's device buffers: about the summed kernel time of a step (no
+ *                  B x C host traffic; the forward's one small synchronous copy of B floats,
+ *                  the per-sample costs, is included);
+ *     GEMM floor:  the step's three products alone, gemm_gpu (cuBLAS, FP32) with the layer's
+ *                  shapes, transposes and betas on its own device arrays: X.W^T (B,C) into
+ *                  l.output_gpu, delta.W (B,K) into the input delta, delta^T.X (C,K) into
+ *                  l.weight_updates_gpu (saved and restored around the sample);
+ * and the ratios network step / floor, device step / floor and the floor's TFLOP/s
+ * (6 B K C flop per step). Without a CUDA device it prints "GPU: SKIPPED" and exits 0.
  *
  * Usage:
  *   bench_heads [--reps N] [--min-ms MS] [--budget-s S] [--no-mem] [--verbose] [B,K,C ...]
@@ -58,13 +77,22 @@
  *   bench_heads --steps stock|asoftmax B,K,C N     (N steps of one head: for profilers)
  *     e.g. perf record -e cpu-clock -g build/bench/bench_heads --steps asoftmax 128,128,10 20000
  *   bench_heads --mem-child stock|asoftmax B,K,C      (internal: one head's memory)
- * Output: two markdown tables on stdout (times + memory, then the phase breakdown).
+ * Output: markdown tables on stdout (times + memory; the asoftmax step against its three
+ * products, on the CPU, or against its device step and GEMM floor, on the GPU; the phase
+ * breakdown).
  * Bad arguments: a message and exit status 1. Normally run through scripts/bench.sh.
  *
- * Build (what `make bench` does):
+ * Build (what `make bench` does; OpenBLAS is the default BLAS=openblas build's):
  *   cc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
  *      -Ibuild/darknet/src tools/bench_heads.c build/darknet/libdarknet.a \
+ *      -L/usr/lib/x86_64-linux-gnu/openblas-openmp \
+ *      -Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp -lopenblas \
  *      -lm -pthread -fopenmp -o build/bench/bench_heads
+ * and the GPU twin:
+ *   cc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -Ibuild/darknet-gpu/include \
+ *      -Ibuild/darknet-gpu/src -I/usr/local/cuda/include tools/bench_heads.c \
+ *      build/darknet-gpu/libdarknet.a -L/usr/local/cuda/lib64 -lcuda -lcudart -lcublas \
+ *      -lcurand -lcudnn -lstdc++ -lm -pthread -o build/bench/bench_heads_gpu
  */
 #define _GNU_SOURCE
 /* the finiteness checks of the costs need isfinite(): refuse -ffinite-math-only (-Ofast) */
@@ -257,7 +285,11 @@ static void stderr_mute(void)
 /*
  * The network for one head: parsed from a cfg written to a temporary file.
  * Contract: net->input (B,K) uniform in [-1, 1]; net->truth (B,C) one-hot, random labels;
- * net->delta (B,K) zeros, ours (free with free_head); net->train = 1.
+ * asoftmax head: also net->labels (B ints, the same classes), ours, as train_network sets
+ * it for a network whose only losses are [asoftmax] (the layer then reads the labels, and
+ * forward_network_gpu neither pushes the truth nor pulls the output); the stock head has
+ * net->labels = NULL and trains on the dense truth. net->delta (B,K) zeros, ours (free
+ * both with free_head); net->train = 1.
  * *layers_heap (if not NULL): the heap bytes the parse left allocated, minus what the
  * network itself holds (struct, layer array, seen/t/cost, input, truth): the layers' own;
  * -1 where mallinfo2 does not see the allocations (a replaced malloc, e.g. ASan).
@@ -298,7 +330,18 @@ static network *make_head(int head, shape s, double *layers_heap)
             net->inputs, net->outputs, net->batch, s.K, s.C, s.B);
 
     for (i = 0; i < s.B * s.K; ++i) net->input[i] = rng_uniform(-1, 1);
-    for (b = 0; b < s.B; ++b) net->truth[(size_t)b * s.C + rng_next() % (unsigned)s.C] = 1;
+    if (head == HEAD_ASOFTMAX) {
+        /* what train_network gives a network whose only losses are [asoftmax]
+         * (network_takes_labels): the class of each sample */
+        if (!network_takes_labels(net)) die("the asoftmax head does not take labels");
+        net->labels = calloc((size_t)s.B, sizeof(int));
+        if (!net->labels) die("out of memory (%d labels)", s.B);
+    }
+    for (b = 0; b < s.B; ++b) {
+        const int c = (int)(rng_next() % (unsigned)s.C);
+        net->truth[(size_t)b * s.C + c] = 1;
+        if (net->labels) net->labels[b] = c;
+    }
     net->delta = calloc((size_t)s.B * s.K, sizeof(float));
     if (!net->delta) die("out of memory (%d x %d floats)", s.B, s.K);
 #ifdef GPU
@@ -312,6 +355,8 @@ static void free_head(network *net)
 {
     free(net->delta);
     net->delta = NULL;
+    free(net->labels); /* ours: free_network does not own it */
+    net->labels = NULL;
 #ifdef GPU
     cuda_free(net->delta_gpu);
     net->delta_gpu = NULL;
@@ -510,6 +555,8 @@ typedef struct {
     double mem_delta_mib[NHEADS];     /* CPU: peak RSS above the RSS before building */
     int have_mem;
     double products_ms;               /* CPU: the head's three GEMMs alone (median), else 0 */
+    double dev_ms, floor_ms;          /* GPU: the asoftmax device step and its GEMM floor
+                                         (CUDA events, medians, ms per step), else 0 */
 } result;
 
 #ifndef GPU
@@ -548,6 +595,91 @@ static void products_free(products *p)
 {
     free(p->x); free(p->w); free(p->bc); free(p->bk); free(p->ck);
 }
+#else
+/* Device-side timings of the [asoftmax] head: CUDA events recorded on stream 0, the stream
+ * pjreddie's Darknet runs everything on; ms per step = the events' elapsed time / iters. */
+static void cuda_ok(cudaError_t e, const char *what)
+{
+    if (e != cudaSuccess) die("CUDA error in %s: %s", what, cudaGetErrorString(e));
+}
+
+typedef struct {
+    cudaEvent_t start, stop;
+    float *wu_save; /* (C,K): the layer's weight_updates, kept across the GEMM floor */
+} device_timer;
+
+static device_timer device_timer_make(shape s)
+{
+    device_timer d;
+    cuda_ok(cudaEventCreate(&d.start), "cudaEventCreate");
+    cuda_ok(cudaEventCreate(&d.stop), "cudaEventCreate");
+    cuda_ok(cudaMalloc((void **)&d.wu_save, sizeof(float) * (size_t)s.C * s.K), "cudaMalloc");
+    return d;
+}
+
+static void device_timer_free(device_timer *d)
+{
+    cudaEventDestroy(d->start);
+    cudaEventDestroy(d->stop);
+    cudaFree(d->wu_save);
+}
+
+static double events_ms(device_timer *d, int iters)
+{
+    float ms = 0;
+    cuda_ok(cudaEventRecord(d->stop, 0), "cudaEventRecord");
+    cuda_ok(cudaEventSynchronize(d->stop), "cudaEventSynchronize");
+    cuda_ok(cudaEventElapsedTime(&ms, d->start, d->stop), "cudaEventElapsedTime");
+    return (double)ms / iters;
+}
+
+/* "device step": iters training steps of the [asoftmax] head (layer 0 of net) through the
+ * layer's own GPU steps on device buffers, as forward/backward/update_network_gpu call them
+ * with net->labels set, back to back between two events: no B x C host traffic; the forward
+ * copies the B labels in and (synchronously) the B per-sample costs out. The input delta
+ * accumulates over the iters steps (zeroed before, outside the events). */
+static double device_step_ms(network *net, device_timer *d, int iters)
+{
+    const layer l = net->layers[0];
+    int it;
+    fill_gpu(net->batch * net->inputs, 0, net->delta_gpu, 1);
+    cuda_ok(cudaEventRecord(d->start, 0), "cudaEventRecord");
+    for (it = 0; it < iters; ++it) {
+        *net->seen += net->batch;
+        asoftmax_forward_step_gpu(l, net->input_gpu, NULL, net->labels, 1,
+                                  (long)get_current_batch(net));
+        asoftmax_backward_step_gpu(l, net->input_gpu, net->delta_gpu);
+        asoftmax_update_step_gpu(l, net->batch * net->subdivisions, get_current_rate(net),
+                                 net->momentum, net->decay);
+    }
+    return events_ms(d, iters);
+}
+
+/* "GEMM floor": the step's three products alone, iters sets between two events, through
+ * Darknet's gemm_gpu (cuBLAS, the handle as Darknet leaves it: FP32) on the layer's own
+ * device arrays with its shapes, transposes and betas: X.W^T -> output (B,C), delta.W ->
+ * the input delta (B,K), delta^T.X -> weight_updates (C,K). The weight updates are restored
+ * afterwards (outside the events), so the training the other timings continue is unchanged;
+ * output is rewritten by the next forward. */
+static double gemm_floor_ms(network *net, device_timer *d, int iters)
+{
+    const layer l = net->layers[0];
+    const int B = l.batch, K = l.inputs, C = l.outputs;
+    const size_t ck = sizeof(float) * (size_t)C * K;
+    double ms;
+    int it;
+    cuda_ok(cudaMemcpy(d->wu_save, l.weight_updates_gpu, ck, cudaMemcpyDeviceToDevice), "cudaMemcpy");
+    fill_gpu(B * K, 0, net->delta_gpu, 1);
+    cuda_ok(cudaEventRecord(d->start, 0), "cudaEventRecord");
+    for (it = 0; it < iters; ++it) {
+        gemm_gpu(0, 1, B, C, K, 1, net->input_gpu, K, l.weights_gpu, K, 0, l.output_gpu, C);
+        gemm_gpu(0, 0, B, K, C, 1, l.delta_gpu, C, l.weights_gpu, K, 1, net->delta_gpu, K);
+        gemm_gpu(1, 0, C, K, B, 1, l.delta_gpu, C, net->input_gpu, K, 1, l.weight_updates_gpu, K);
+    }
+    ms = events_ms(d, iters);
+    cuda_ok(cudaMemcpy(l.weight_updates_gpu, d->wu_save, ck, cudaMemcpyDeviceToDevice), "cudaMemcpy");
+    return ms;
+}
 #endif
 
 /*
@@ -569,6 +701,8 @@ static void bench_shape(result *r, int reps, double min_ms, double budget_s, int
 #endif
 #ifdef GPU
     size_t free0, free1, total;
+    double dev[MAX_REPS], flo[MAX_REPS];
+    device_timer dt;
 #endif
     (void)self;
     r->have_mem = 0;
@@ -615,6 +749,11 @@ static void bench_shape(result *r, int reps, double min_ms, double budget_s, int
         }
     }
     r->reps = reps;
+#ifdef GPU
+    dt = device_timer_make(r->s);
+    device_step_ms(net[HEAD_ASOFTMAX], &dt, 1); /* warm-up */
+    gemm_floor_ms(net[HEAD_ASOFTMAX], &dt, 1);
+#endif
     for (rep = 0; rep < reps; ++rep) {
         for (k = 0; k < NHEADS; ++k) {
             h = (rep % 2) ? NHEADS - 1 - k : k; /* alternate which head goes first */
@@ -634,12 +773,23 @@ static void bench_shape(result *r, int reps, double min_ms, double budget_s, int
         prod[rep] = 0;
         for (it = 0; it < r->iters; ++it) prod[rep] += products_time(&pm, r->s);
         prod[rep] /= r->iters;
+#else
+        dev[rep] = device_step_ms(net[HEAD_ASOFTMAX], &dt, r->iters);
+        if (!isfinite(*net[HEAD_ASOFTMAX]->layers[0].cost))
+            die("asoftmax head at %d,%d,%d: device-step cost %g is not finite", r->s.B, r->s.K,
+                r->s.C, *net[HEAD_ASOFTMAX]->layers[0].cost);
+        flo[rep] = gemm_floor_ms(net[HEAD_ASOFTMAX], &dt, r->iters);
 #endif
         ratio[rep] = tot[HEAD_ASOFTMAX][rep] / tot[HEAD_STOCK][rep];
         if (verbose)
             fprintf(stderr, "  %d,%d,%d rep %d: stock %.3f ms asoftmax %.3f ms ratio %.3f\n",
                     r->s.B, r->s.K, r->s.C, rep, tot[HEAD_STOCK][rep], tot[HEAD_ASOFTMAX][rep],
                     ratio[rep]);
+#ifdef GPU
+        if (verbose)
+            fprintf(stderr, "  %d,%d,%d rep %d: asoftmax device step %.3f ms GEMM floor %.3f ms\n",
+                    r->s.B, r->s.K, r->s.C, rep, dev[rep], flo[rep]);
+#endif
     }
     for (h = 0; h < NHEADS; ++h) {
         r->ms[h] = median(tot[h], reps);
@@ -651,9 +801,13 @@ static void bench_shape(result *r, int reps, double min_ms, double budget_s, int
     r->ratio = median(ratio, reps);
 #ifndef GPU
     r->products_ms = median(prod, reps);
+    r->dev_ms = r->floor_ms = 0;
     products_free(&pm);
 #else
     r->products_ms = 0;
+    r->dev_ms = median(dev, reps);
+    r->floor_ms = median(flo, reps);
+    device_timer_free(&dt);
 #endif
     for (h = 0; h < NHEADS; ++h) {
         fastest[h] = tot[h][0];
@@ -798,7 +952,8 @@ int main(int argc, char **argv)
 #endif
 
     printf("One training step (forward_network + backward_network + update_network) of the head "
-           "alone; stock = [connected] linear + [softmax], asoftmax = [asoftmax] m=4.\n"
+           "alone; stock = [connected] linear + [softmax] (one-hot net->truth), asoftmax = "
+           "[asoftmax] m=4 (net->labels, as train_network sets them).\n"
            "ms: medians of up to %d interleaved repetitions (see the breakdown for steps x reps); "
            "ratio = asoftmax/stock, the median of the per-repetition ratios (range in brackets);\n"
            "fastest ratio: fastest asoftmax sample / fastest stock sample (load from other "
@@ -840,6 +995,27 @@ int main(int argc, char **argv)
         const result *r = &res[i];
         printf("| %d | %d | %d | %.2f | %.2f | **%.2f** |\n", r->s.B, r->s.K, r->s.C, r->products_ms,
                r->ms[HEAD_ASOFTMAX], r->ms[HEAD_ASOFTMAX] / r->products_ms);
+    }
+#else
+    printf("\nThe [asoftmax] step on the device (medians over the same repetitions, ms per step).\n"
+           "network step: the main table's asoftmax ms (forward/backward/update_network, host "
+           "clock, a device sync after each phase, the B x K input upload included);\n"
+           "device step: asoftmax_forward_step_gpu + asoftmax_backward_step_gpu + "
+           "asoftmax_update_step_gpu on device buffers, steps back to back between two CUDA "
+           "events on stream 0 (~ the summed kernel time; no B x C host traffic, the forward "
+           "copies B labels in and B costs out);\n"
+           "GEMM floor: the step's three products alone (gemm_gpu X^·W^T, delta·W, delta^T·X, "
+           "FP32 cuBLAS on the layer's own device arrays), between two events; TFLOP/s = "
+           "6·B·K·C flop / GEMM floor.\n\n");
+    printf("| B | K | C | network step ms | device step ms | GEMM floor ms | step / floor | "
+           "device / floor | floor TFLOP/s |\n");
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (i = 0; i < nshapes; ++i) {
+        const result *r = &res[i];
+        printf("| %d | %d | %d | %.3f | %.3f | %.3f | %.2f | **%.2f** | %.2f |\n", r->s.B,
+               r->s.K, r->s.C, r->ms[HEAD_ASOFTMAX], r->dev_ms, r->floor_ms,
+               r->ms[HEAD_ASOFTMAX] / r->floor_ms, r->dev_ms / r->floor_ms,
+               6e-9 * r->s.B * r->s.K * (double)r->s.C / r->floor_ms);
     }
 #endif
     printf("\nPhase breakdown (medians, ms per step): forward / backward / update\n\n");
