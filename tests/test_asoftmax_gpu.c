@@ -43,6 +43,8 @@
 #include "dark_cuda.h"
 #else
 #include "cuda.h"
+/* Darknet's src/cuda.h declares it, but -I/usr/local/cuda/include finds CUDA's cuda.h first */
+cublasHandle_t blas_handle(void);
 #endif
 
 #include "asoftmax_bounds.h"
@@ -272,7 +274,7 @@ static void tf32_case(int B, int K, int C)
     float *x = falloc(BK), *g, *x_gpu;
     int *labels = calloc((size_t)B, sizeof(int)), b, ok;
     cublasMath_t before = CUBLAS_PEDANTIC_MATH, after = CUBLAS_DEFAULT_MATH;
-    double worst = 0;
+    double sum_err = 0;
     p.tf32 = 1;
     l = make_asoftmax_layer(B, K, C, p);
     for (i = 0; i < BK; ++i) x[i] = 3 * frand();
@@ -285,15 +287,15 @@ static void tf32_case(int B, int K, int C)
     for (b = 0; b < B; ++b) {
         double sum = 0;
         for (i = 0; i < (size_t)C; ++i) sum += g[(size_t)b * C + i];
-        worst = fmax(worst, fabs(sum - 1));
+        sum_err = fmax(sum_err, fabs(sum - 1));
     }
-    ok = before == after && worst < 1e-4 && l.cost[0] == l.cost[0] && fabs(l.cost[0]) < 1e30;
+    ok = before == after && sum_err < 1e-4 && l.cost[0] == l.cost[0] && fabs(l.cost[0]) < 1e30;
     if (ok) {
         ++n_pass;
     } else {
         ++n_fail;
         printf("FAIL tf32 B=%d K=%d C=%d: math mode %d -> %d, rows sum to 1 within %g, cost %g\n",
-               B, K, C, (int)before, (int)after, worst, l.cost[0]);
+               B, K, C, (int)before, (int)after, sum_err, l.cost[0]);
     }
     free(g); free(x); free(labels);
     cuda_free(x_gpu);
