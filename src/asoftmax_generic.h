@@ -86,29 +86,34 @@ static void ASM_NAME(asm_add_scaled_rows)(int n, int k, const ASM_REAL *coef, co
 }
 
 /*
- * One row (sample) of the forward pass, after the GEMM: docs/math.md §2.2, §3.2.
- *   row (C):   in: x^_b . w_j;  out: p_bj (softmax of the margin logits, or of z_b when y < 0)
+ * One row (sample) of the forward pass, after the GEMM: docs/math.md §2.2, §3.2, §6.
+ *   row (C):   in: x^_b . w_j;  out: p_bj (softmax of the margin logits, or of the plain
+ *              logits when y < 0)
  *   drow (C):  delta_b (NULL: inference, row only)
- *   gzsum (C): += G'_bj z_bj as ASM_REAL (NULL: not wanted)
+ *   gzsum (C): += G'_bj u_bj as ASM_REAL (NULL: not wanted)
  *   *xcoef_b:  written where drow and xcoef_b are not NULL
- *   y: label (-1 none), r = ||x_b||, inv_wn (C) = 1 / ||w_j|| in double, e (C): scratch.
+ *   y: label (-1 none), g: the margin, r = ||x_b||, inv_wn (C) = 1 / ||w_j|| in double,
+ *   e (C): scratch.
+ * The plain logits are u_j = rho cos theta_j, rho = r (g->s = 0: u_j = z_j = w^_j . x) or
+ * g->s (normalized features); dL/dz_j = G'_j kappa with kappa = rho / r.
  * Returns the row's cross-entropy (0 when y < 0). Every entry of the row in double; one exp
  * per entry (kept in e between the sum and the normalization) and no division per entry.
  */
-ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, int m, ASM_REAL lambda,
+ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, const asoftmax_margin *g,
                                                    double r, const double *inv_wn, ASM_REAL *row,
                                                    ASM_REAL *drow, ASM_REAL *gzsum,
                                                    ASM_REAL *xcoef_b, double *e)
 {
-    double zy = 0, a = 1, bcoef = 0, fmax, sum = 0, inv_sum, cost = 0;
+    const double rho = g->s > 0 ? g->s : r, kappa = g->s > 0 ? g->s / r : 1;
+    double uy = 0, a = 1, bcoef = 0, fmax, sum = 0, inv_sum, cost = 0;
     ASM_REAL mx;
     int j;
 
-    /* logits: f_j = z_j = w^_j . x = (x^ . w_j) / ||w_j|| * r; the target gets the margin blend */
-    for (j = 0; j < C; ++j) row[j] = (ASM_REAL)((double)row[j] * inv_wn[j] * r);
+    /* logits: u_j = (x^ . w_j) / ||w_j|| * rho; the target gets the margin blend */
+    for (j = 0; j < C; ++j) row[j] = (ASM_REAL)((double)row[j] * inv_wn[j] * rho);
     if (y >= 0) {
-        zy = row[y];
-        row[y] = (ASM_REAL)asoftmax_target_logit(m, lambda, zy, r, &a, &bcoef);
+        uy = row[y];
+        row[y] = (ASM_REAL)asoftmax_target_logit_g(g, uy, rho, &a, &bcoef);
     }
 
     /* stable softmax: p_j = exp(f_j - max) / sum; loss = log(sum) + max - f_y */
@@ -122,7 +127,7 @@ ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, int m, ASM_REAL
     inv_sum = 1 / sum;
     if (y >= 0) {
         cost = log(sum) + fmax - row[y];
-        row[y] = (ASM_REAL)zy; /* f_y is spent: the row holds z again (zy came from a row entry) */
+        row[y] = (ASM_REAL)uy; /* f_y is spent: the row holds u again (uy came from a row entry) */
     }
 
     if (!drow) {
@@ -135,22 +140,26 @@ ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, int m, ASM_REAL
         }
         if (xcoef_b) *xcoef_b = 0;
     } else {
+        double gzrow = 0;
         for (j = 0; j < C; ++j) {
             double gz, p = e[j] * inv_sum;
-            drow[j] = (ASM_REAL)asoftmax_grad_entry(1, j == y, p, row[j], inv_wn[j], a, &gz);
-            /* wcoef_j = (w^_j . dL/dw^_j) / ||w_j||^2 = sum_b G'_bj z_bj / ||w_j||^2: the
-             * projection that keeps the w-gradient orthogonal to w_j */
+            drow[j] = (ASM_REAL)asoftmax_grad_entry(1, j == y, p, row[j], inv_wn[j] * kappa, a, &gz);
+            /* wcoef_j = (w^_j . dL/dw^_j) / ||w_j||^2 = sum_b G'_bj u_bj / ||w_j||^2: the
+             * projection that keeps the w-gradient orthogonal to w_j (G' u = dL/dz z) */
             if (gzsum) gzsum[j] += (ASM_REAL)gz;
+            gzrow += gz;
             row[j] = (ASM_REAL)p;
         }
-        /* xcoef_b = -g_y b / r: the part of dL/dx_b along x_b from ||x_b|| psi(c) */
-        if (xcoef_b) *xcoef_b = (ASM_REAL)(-(e[y] * inv_sum - 1) * bcoef / r);
+        /* the part of dL/dx_b along x_b: s = 0: -g_y b / r, from ||x_b|| psi(c);
+         * s > 0: sum_j G'_j u_j / r^2, which makes the x-gradient orthogonal to x_b */
+        if (xcoef_b)
+            *xcoef_b = (ASM_REAL)(g->s > 0 ? gzrow / (r * r) : -(e[y] * inv_sum - 1) * bcoef / r);
     }
     return cost;
 }
 
 /*
- * Forward pass; a pure function of (x, w, labels, m, lambda).
+ * Forward pass; a pure function of (x, w, labels, the margin g).
  *   labels (B): class of each sample, -1 = no label; labels == NULL means inference.
  *   out   (B,C): softmax of the margin logits f (plain logits z where a row has no label);
  *                 need not be initialized.
@@ -166,8 +175,8 @@ ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, int m, ASM_REAL
  * Returns the cross-entropy summed over the labeled rows (0 for inference).
  */
 static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *x,
-                                           const ASM_REAL *w, const int *labels, int m,
-                                           ASM_REAL lambda, ASM_REAL *out, ASM_REAL *delta,
+                                           const ASM_REAL *w, const int *labels,
+                                           const asoftmax_margin *g, ASM_REAL *out, ASM_REAL *delta,
                                            ASM_REAL *xcoef, ASM_REAL *wcoef, ASM_REAL *xnorm,
                                            ASM_REAL *wnorm, ASM_REAL *xhat, void **work,
                                            size_t *work_bytes)
@@ -224,7 +233,7 @@ static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *
             memset(gz, 0, sizeof(ASM_REAL) * C);
             for (bb = b0; bb < b1; ++bb)
                 rowcost[bb] = ASM_NAME(asm_forward_row)(
-                    C, labels ? labels[bb] : -1, m, lambda, xnorm[bb], inv_wn, out + (size_t)bb * C,
+                    C, labels ? labels[bb] : -1, g, xnorm[bb], inv_wn, out + (size_t)bb * C,
                     delta ? delta + (size_t)bb * C : NULL, delta ? gz : NULL,
                     delta && xcoef ? xcoef + bb : NULL, e);
         }
@@ -242,21 +251,35 @@ static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *
     return (ASM_REAL)cost;
 }
 
-/* asm_forward_work with scratch of its own (allocated and freed here): the public function
+/* asm_forward_work with scratch of its own (allocated and freed here): the public functions
  * (asoftmax_layer.h), used by the tests. The layer calls asm_forward_work with the scratch
  * it keeps: a fresh (~1.5 MB) allocation at every step costs page faults and, with threads,
  * TLB shootdowns (measured: ~0.5 ms a step at B=256 K=512 C=10572 on 2 cores). */
+ASM_REAL ASM_NAME(asoftmax_forward_g)(int B, int K, int C, const ASM_REAL *x, const ASM_REAL *w,
+                                      const int *labels, const asoftmax_margin *g, ASM_REAL *out,
+                                      ASM_REAL *delta, ASM_REAL *xcoef, ASM_REAL *wcoef,
+                                      ASM_REAL *xnorm, ASM_REAL *wnorm, ASM_REAL *xhat)
+{
+    void *work = NULL;
+    size_t work_bytes = 0;
+    ASM_REAL cost = ASM_NAME(asm_forward_work)(B, K, C, x, w, labels, g, out, delta, xcoef,
+                                               wcoef, xnorm, wnorm, xhat, &work, &work_bytes);
+    free(work);
+    return cost;
+}
+
+/* SphereFace's integer margin m with lambda (m2 = m3 = s = 0) */
 ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, const ASM_REAL *w,
                                     const int *labels, int m, ASM_REAL lambda, ASM_REAL *out,
                                     ASM_REAL *delta, ASM_REAL *xcoef, ASM_REAL *wcoef,
                                     ASM_REAL *xnorm, ASM_REAL *wnorm, ASM_REAL *xhat)
 {
-    void *work = NULL;
-    size_t work_bytes = 0;
-    ASM_REAL cost = ASM_NAME(asm_forward_work)(B, K, C, x, w, labels, m, lambda, out, delta, xcoef,
-                                               wcoef, xnorm, wnorm, xhat, &work, &work_bytes);
-    free(work);
-    return cost;
+    asoftmax_margin g;
+    g.m1 = m;
+    g.m2 = g.m3 = g.s = 0;
+    g.lambda = lambda;
+    return ASM_NAME(asoftmax_forward_g)(B, K, C, x, w, labels, &g, out, delta, xcoef, wcoef,
+                                        xnorm, wnorm, xhat);
 }
 
 /*

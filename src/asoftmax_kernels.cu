@@ -126,30 +126,32 @@ __global__ static void row_norms_kernel(int n, int k, const float *a, float *nor
  * The rows pass, split over S blocks per sample so that small batches still fill the GPU
  * (grid (B, S); block (b, s) owns the columns j = s*ASM_THREADS + threadIdx.x + t*S*ASM_THREADS
  * of row b). In: out (B,C) = x^.w^T (cos theta * ||w_j||), xnorm (B), wnorm (C), labels (B)
- * or NULL (inference). Same steps, in the same float/double precision, as asoftmax_forward_f.
+ * or NULL (inference), the margin g. Same steps, in the same float/double precision, as
+ * asm_forward_row (src/asoftmax_generic.h): plain logits u_j = rho cos theta_j with
+ * rho = ||x|| (g.s = 0) or g.s.
  *
- * rows_logits_kernel: out = the logits ||x|| cos theta_j, the target's replaced by the margin
- * logit (tgt[4b..4b+3] = z_y, a, b of asoftmax_target_logit, and the margin logit); the
- * block's max of its columns and sum of exp(logit - that max), in double, to part (B,S,2).
+ * rows_logits_kernel: out = the plain logits, the target's replaced by the margin logit
+ * (tgt[4b..4b+3] = u_y, a, b of asoftmax_target_logit_g, and the margin logit); the block's
+ * max of its columns and sum of exp(logit - that max), in double, to part (B,S,3).
  */
-__global__ static void rows_logits_kernel(int C, const int *labels, int m, float lambda,
+__global__ static void rows_logits_kernel(int C, const int *labels, asoftmax_margin g,
                                           float *out, double *tgt, double *part,
                                           const float *xnorm, const float *wnorm)
 {
     __shared__ double sh[ASM_THREADS];
     const int b = blockIdx.x, S = gridDim.y;
     const int y = labels ? labels[b] : -1;
-    const double r = xnorm[b];
+    const double rho = g.s > 0 ? g.s : (double)xnorm[b];
     float *row = out + (size_t)b * C;
     double mx = -INFINITY, sum = 0;
     int j;
 
     for (j = blockIdx.y * ASM_THREADS + threadIdx.x; j < C; j += S * ASM_THREADS) {
-        float v = (float)((double)row[j] / wnorm[j] * r);
+        float v = (float)((double)row[j] / wnorm[j] * rho);
         if (j == y) {
-            double a, bc, zy = v;
-            v = (float)asoftmax_target_logit(m, lambda, zy, r, &a, &bc);
-            tgt[4 * b] = zy; tgt[4 * b + 1] = a; tgt[4 * b + 2] = bc; tgt[4 * b + 3] = v;
+            double a, bc, uy = v;
+            v = (float)asoftmax_target_logit_g(&g, uy, rho, &a, &bc);
+            tgt[4 * b] = uy; tgt[4 * b + 1] = a; tgt[4 * b + 2] = bc; tgt[4 * b + 3] = v;
         }
         row[j] = v;
         mx = mx > v ? mx : v;
@@ -159,32 +161,35 @@ __global__ static void rows_logits_kernel(int C, const int *labels, int m, float
         sum += exp(row[j] - mx);
     sum = block_sum(sum, sh);
     if (threadIdx.x == 0) {
-        part[2 * ((size_t)b * S + blockIdx.y)] = mx;
-        part[2 * ((size_t)b * S + blockIdx.y) + 1] = sum;
+        part[3 * ((size_t)b * S + blockIdx.y)] = mx;
+        part[3 * ((size_t)b * S + blockIdx.y) + 1] = sum;
     }
 }
 
 /*
  * rows_probs_kernel: the row's max and sum from the S partial ones (every block combines them
  * in the same order, so all agree bit for bit; S = 1 gives the one-block values exactly);
- * out = probabilities; where delta != NULL also delta (B,C), gz (B,C) = G'.z (summed by
- * wcoef_kernel), xcoef (B); rowcost (B).
+ * out = probabilities; where delta != NULL also delta (B,C), gz (B,C) = G'.u (summed by
+ * wcoef_kernel), the block's sum of its G'.u (part slot 2, for xcoef when g.s > 0), and for
+ * g.s = 0 xcoef (B); rowcost (B).
  */
-__global__ static void rows_probs_kernel(int C, const int *labels, float *out, float *delta,
-                                         float *gz, float *xcoef, float *rowcost,
-                                         const double *tgt, const double *part,
-                                         const float *xnorm, const float *wnorm)
+__global__ static void rows_probs_kernel(int C, const int *labels, asoftmax_margin g, float *out,
+                                         float *delta, float *gz, float *xcoef, float *rowcost,
+                                         const double *tgt, double *part, const float *xnorm,
+                                         const float *wnorm)
 {
+    __shared__ double sh[ASM_THREADS];
     const int b = blockIdx.x, S = gridDim.y;
     const int y = labels ? labels[b] : -1;
-    const double *pb = part + 2 * (size_t)b * S;
+    const double kappa = g.s > 0 ? g.s / (double)xnorm[b] : 1.0;
+    const double *pb = part + 3 * (size_t)b * S;
     float *row = out + (size_t)b * C;
-    double fmx = -INFINITY, sum = 0, zy = 0, ta = 1, tb = 0;
+    double fmx = -INFINITY, sum = 0, uy = 0, ta = 1, tb = 0, gzs = 0;
     int j, s;
 
-    for (s = 0; s < S; ++s) fmx = fmx > pb[2 * s] ? fmx : pb[2 * s];
-    for (s = 0; s < S; ++s) sum += S == 1 ? pb[1] : pb[2 * s + 1] * exp(pb[2 * s] - fmx);
-    if (y >= 0) { zy = tgt[4 * b]; ta = tgt[4 * b + 1]; tb = tgt[4 * b + 2]; }
+    for (s = 0; s < S; ++s) fmx = fmx > pb[3 * s] ? fmx : pb[3 * s];
+    for (s = 0; s < S; ++s) sum += S == 1 ? pb[1] : pb[3 * s + 1] * exp(pb[3 * s] - fmx);
+    if (y >= 0) { uy = tgt[4 * b]; ta = tgt[4 * b + 1]; tb = tgt[4 * b + 2]; }
     if (blockIdx.y == 0 && threadIdx.x == 0) {
         rowcost[b] = (float)(y >= 0 ? log(sum) + fmx - (double)(float)tgt[4 * b + 3] : 0);
         if (delta && y < 0) xcoef[b] = 0;
@@ -192,14 +197,33 @@ __global__ static void rows_probs_kernel(int C, const int *labels, float *out, f
     for (j = blockIdx.y * ASM_THREADS + threadIdx.x; j < C; j += S * ASM_THREADS) {
         double p = exp(row[j] - fmx) / sum;
         if (delta) {
-            double g, z = (j == y) ? zy : row[j];
+            double gv, u = (j == y) ? uy : row[j];
             delta[(size_t)b * C + j] =
-                (float)asoftmax_grad_entry(y >= 0, j == y, p, z, 1.0 / wnorm[j], ta, &g);
-            gz[(size_t)b * C + j] = (float)g;
-            if (j == y) xcoef[b] = (float)(-(p - 1) * tb / (double)xnorm[b]);
+                (float)asoftmax_grad_entry(y >= 0, j == y, p, u, kappa / wnorm[j], ta, &gv);
+            gz[(size_t)b * C + j] = (float)gv;
+            gzs += gv;
+            if (j == y && !(g.s > 0)) xcoef[b] = (float)(-(p - 1) * tb / (double)xnorm[b]);
         }
         row[j] = (float)p;
     }
+    if (delta && g.s > 0) {
+        gzs = block_sum(gzs, sh);
+        if (threadIdx.x == 0) part[3 * ((size_t)b * S + blockIdx.y) + 2] = gzs;
+    }
+}
+
+/* g.s > 0: xcoef (B) = sum_j G'_bj u_bj / ||x_b||^2 from the S blocks' sums, in block order;
+ * 0 for unlabeled rows. One thread a row. */
+__global__ static void xcoef_kernel(int B, int S, const int *labels, const double *part,
+                                    const float *xnorm, float *xcoef)
+{
+    const int b = blockIdx.x * blockDim.x + threadIdx.x;
+    double t = 0, r;
+    int s;
+    if (b >= B) return;
+    for (s = 0; s < S; ++s) t += part[3 * ((size_t)b * S + s) + 2];
+    r = xnorm[b];
+    xcoef[b] = (float)(labels && labels[b] >= 0 ? t / (r * r) : 0);
 }
 
 /* wcoef (C): sum_b gz_bj / ||w_j||^2. Block (32, ASM_WC_ROWS): threadIdx.x over 32 classes
@@ -319,6 +343,7 @@ extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const flo
             ASM_LAUNCHED("labels_kernel");
         }
         s->lambda = asoftmax_lambda(&s->p, t);
+        s->margin = asoftmax_margin_at(&s->p, t, s->lambda);
     }
     row_norms_kernel<<<C, ASM_THREADS, 0, ASM_STREAM>>>(C, K, l.weights_gpu, s->wnorm_gpu);
     ASM_LAUNCHED("row_norms_kernel (weights)");
@@ -330,13 +355,17 @@ extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const flo
         const dim3 grid((unsigned)B, (unsigned)S);
         const int *lab = train ? s->labels_gpu : NULL;
         rows_logits_kernel<<<grid, ASM_THREADS, 0, ASM_STREAM>>>(
-            C, lab, s->p.margin, s->lambda, l.output_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu,
-            s->wnorm_gpu);
+            C, lab, s->margin, l.output_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
         ASM_LAUNCHED("rows_logits_kernel");
         rows_probs_kernel<<<grid, ASM_THREADS, 0, ASM_STREAM>>>(
-            C, lab, l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu, s->rowcost_gpu, s->tgt_gpu,
-            s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
+            C, lab, s->margin, l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu, s->rowcost_gpu,
+            s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
         ASM_LAUNCHED("rows_probs_kernel");
+        if (s->margin.s > 0) {
+            xcoef_kernel<<<asoftmax_blocks(B), ASM_THREADS, 0, ASM_STREAM>>>(
+                B, S, lab, s->part_gpu, s->xnorm_gpu, s->xcoef_gpu);
+            ASM_LAUNCHED("xcoef_kernel");
+        }
     }
     wcoef_kernel<<<(unsigned)((C + 31) / 32), dim3(32, ASM_WC_ROWS), 0, ASM_STREAM>>>(
         B, C, s->gz_gpu, s->wnorm_gpu, s->wcoef_gpu);

@@ -158,6 +158,7 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
 
     s->p = p;
     s->lambda = asoftmax_lambda(&p, 0);
+    s->margin = asoftmax_margin_at(&p, (size_t)p.warmup, s->lambda); /* inference: its s */
     s->labels = asoftmax_calloc((size_t)batch, sizeof(int));
     s->xcoef = asoftmax_calloc((size_t)batch, sizeof(float));
     s->xnorm = asoftmax_calloc((size_t)batch, sizeof(float));
@@ -193,13 +194,13 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
         s->rowcost = asoftmax_pinned((size_t)batch * sizeof(float));
         s->labels_pinned = asoftmax_pinned((size_t)batch * sizeof(int));
         s->tgt_gpu = asoftmax_device_doubles((size_t)batch * 4);
-        s->part_gpu = asoftmax_device_doubles((size_t)batch * ASOFTMAX_MAX_SPLIT * 2);
+        s->part_gpu = asoftmax_device_doubles((size_t)batch * ASOFTMAX_MAX_SPLIT * 3);
     }
 #endif
 
-    fprintf(stderr, "asoftmax             %4d  ->  %4d   m=%d lambda=max(%g, %g*(1+%g*t)^-%g)%s\n",
-            inputs, outputs, p.margin, p.lambda_min, p.lambda_base, p.lambda_gamma,
-            p.lambda_power, p.tf32 ? " tf32" : "");
+    fprintf(stderr, "asoftmax             %4d  ->  %4d   m1=%g m2=%g m3=%g s=%g lambda=max(%g, %g*(1+%g*t)^-%g)%s%s\n",
+            inputs, outputs, p.margin, p.m2, p.m3, p.s, p.lambda_min, p.lambda_base,
+            p.lambda_gamma, p.lambda_power, p.warmup ? " warmup" : "", p.tf32 ? " tf32" : "");
     return l;
 }
 
@@ -243,9 +244,10 @@ void asoftmax_forward_step(layer l, const float *input, const float *truth, cons
         if (labels) memcpy(s->labels, labels, sizeof(int) * (size_t)l.batch);
         else asoftmax_labels_from_truth(l.batch, l.outputs, truth, s->labels);
         s->lambda = asoftmax_lambda(&s->p, t);
+        s->margin = asoftmax_margin_at(&s->p, t, s->lambda);
     }
     cost = asm_forward_work_f(l.batch, l.inputs, l.outputs, input, l.weights,
-                              train ? s->labels : NULL, s->p.margin, s->lambda, l.output,
+                              train ? s->labels : NULL, &s->margin, l.output,
                               l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm, s->xhat,
                               &s->work, &s->work_bytes);
     if (train) l.cost[0] = cost;
@@ -348,9 +350,11 @@ static int asoftmax_opt_int(asoftmax_cfg *c, list *options, const char *key, int
     return (int)v;
 }
 
-/* Finite float option >= 0. The finiteness test reads the bits (asoftmax_is_finite), so that
- * "nan" and "inf" are rejected in the -Ofast build users run, not only in the test build. */
-static float asoftmax_opt_nonneg(asoftmax_cfg *c, list *options, const char *key, float def)
+/* Finite real option in [lo, hi] (hi excluded when hi_open); `def` when absent. The
+ * finiteness test reads the bits (asoftmax_is_finite), so that "nan" and "inf" are rejected
+ * in the -Ofast build users run, not only in the test build. */
+static double asoftmax_opt_real(asoftmax_cfg *c, list *options, const char *key, double def,
+                                double lo, double hi, int hi_open, const char *why)
 {
     char *end = NULL;
     double v;
@@ -358,22 +362,43 @@ static float asoftmax_opt_nonneg(asoftmax_cfg *c, list *options, const char *key
     if (!val) return def;
     errno = 0;
     v = strtod(val, &end);
-    if (end == val || *end != '\0' || errno == ERANGE || !asoftmax_is_finite(v) || v < 0 || v > FLT_MAX) {
-        asoftmax_cfg_error(c, key, val, "must be a finite number >= 0");
+    if (end == val || *end != '\0' || errno == ERANGE || !asoftmax_is_finite(v) || v < lo ||
+        v > hi || (hi_open && v == hi)) {
+        asoftmax_cfg_error(c, key, val, why);
         return def;
     }
-    return (float)v;
+    return v;
+}
+
+/* Finite float option >= 0 */
+static float asoftmax_opt_nonneg(asoftmax_cfg *c, list *options, const char *key, float def)
+{
+    return (float)asoftmax_opt_real(c, options, key, def, 0, FLT_MAX, 0, "must be a finite number >= 0");
 }
 
 int asoftmax_parse_options(list *options, int inputs, int index, int is_last,
                            asoftmax_params *p, int *outputs, char *msg, size_t msglen)
 {
     asoftmax_cfg c = {index, msg, msglen, 0};
+    char *type = option_find(options, "type");
     *p = asoftmax_default_params();
+    if (type) {
+        if (!strcmp(type, "sphereface")) *p = asoftmax_type_params(ASOFTMAX_SPHEREFACE);
+        else if (!strcmp(type, "arcface")) *p = asoftmax_type_params(ASOFTMAX_ARCFACE);
+        else if (!strcmp(type, "cosface")) *p = asoftmax_type_params(ASOFTMAX_COSFACE);
+        else asoftmax_cfg_error(&c, "type", type, "must be sphereface, arcface or cosface");
+    }
     *outputs = asoftmax_opt_int(&c, options, "output", 0, 1, 2, 1 << 24,
                                 "required: the number of classes, an integer >= 2");
-    p->margin = asoftmax_opt_int(&c, options, "margin", p->margin, 0, 1, ASOFTMAX_MAX_MARGIN,
-                                 "must be an integer m with 1 <= m <= 64 (m=1: modified softmax)");
+    p->margin = asoftmax_opt_real(&c, options, "margin", p->margin, 1, ASOFTMAX_MAX_MARGIN, 0,
+                                  "must be a number m1 with 1 <= m1 <= 64 (1: no multiplicative margin)");
+    p->m2 = asoftmax_opt_real(&c, options, "m2", p->m2, 0, M_PI, 1,
+                              "must be an angle in radians with 0 <= m2 < pi");
+    p->m3 = asoftmax_opt_real(&c, options, "m3", p->m3, 0, 2, 0, "must be a number with 0 <= m3 <= 2");
+    p->s = asoftmax_opt_real(&c, options, "s", p->s, 0, 1e4, 0,
+                             "must be a number with 0 <= s <= 10000 (0: logits ||x|| cos theta)");
+    p->warmup = asoftmax_opt_int(&c, options, "margin_warmup", p->warmup, 0, 0, 1 << 30,
+                                 "must be an integer number of batches >= 0");
     p->lambda_base = asoftmax_opt_nonneg(&c, options, "lambda_base", p->lambda_base);
     p->lambda_gamma = asoftmax_opt_nonneg(&c, options, "lambda_gamma", p->lambda_gamma);
     p->lambda_power = asoftmax_opt_nonneg(&c, options, "lambda_power", p->lambda_power);

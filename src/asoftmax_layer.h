@@ -25,6 +25,7 @@
 struct asoftmax_state {
     asoftmax_params p;
     float lambda;   /* lambda used by the last training forward pass */
+    asoftmax_margin margin; /* the margin of the last training forward pass (warm-up) */
     int *labels;    /* (B) class of each sample from net.truth, -1 = no label */
     float *xcoef;   /* (B) see asoftmax_forward_f */
     float *wcoef;   /* (C) */
@@ -46,7 +47,7 @@ struct asoftmax_state {
     float *rowcost;     /* (B) pinned host copy, summed in double in sample order */
     int *labels_pinned; /* (B) pinned host staging of the labels for their asynchronous copy */
     double *tgt_gpu;    /* (B,4) the target's z_y, a, b and margin logit (rows pass) */
-    double *part_gpu;   /* (B,ASOFTMAX_MAX_SPLIT,2) partial max and sum of each row block */
+    double *part_gpu;   /* (B,ASOFTMAX_MAX_SPLIT,3) each row block's max, sum of exp, sum of G'u */
 #endif
 };
 
@@ -54,6 +55,14 @@ struct asoftmax_state {
 float asoftmax_forward_f(int B, int K, int C, const float *x, const float *w, const int *labels,
                          int m, float lambda, float *out, float *delta, float *xcoef,
                          float *wcoef, float *xnorm, float *wnorm, float *xhat);
+/* the same with the general margin (m1 real, m2, m3, s, lambda: asoftmax_math.h) */
+float asoftmax_forward_g_f(int B, int K, int C, const float *x, const float *w, const int *labels,
+                           const asoftmax_margin *g, float *out, float *delta, float *xcoef,
+                           float *wcoef, float *xnorm, float *wnorm, float *xhat);
+double asoftmax_forward_g_d(int B, int K, int C, const double *x, const double *w,
+                            const int *labels, const asoftmax_margin *g, double *out,
+                            double *delta, double *xcoef, double *wcoef, double *xnorm,
+                            double *wnorm, double *xhat);
 void asoftmax_backward_f(int B, int K, int C, const float *x, const float *w, const float *delta,
                          const float *xcoef, const float *wcoef, float *dx, float *dw);
 double asoftmax_forward_d(int B, int K, int C, const double *x, const double *w,

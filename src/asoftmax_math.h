@@ -31,21 +31,61 @@
  * weight row gives zero logits and finite gradients instead of NaN. */
 #define ASOFTMAX_NORM_EPS 1e-12
 
+/* The margin family (docs/math.md §6): which published layer a section imitates; it only
+ * chooses the defaults of the keys below (asoftmax_type_params). */
+enum { ASOFTMAX_SPHEREFACE = 0, ASOFTMAX_ARCFACE = 1, ASOFTMAX_COSFACE = 2 };
+
 typedef struct asoftmax_params {
-    int margin;          /* m >= 1; m = 1 is the modified softmax */
+    double margin;       /* m1 >= 1, real; an integer m1 (with m2 = m3 = 0) is SphereFace's psi */
     float lambda_base;   /* >= 0 */
     float lambda_gamma;  /* >= 0 */
     float lambda_power;  /* >= 0 */
     float lambda_min;    /* >= 0 */
     int tf32;            /* 1: the GPU's three products in TF32 (compute capability >= 8.0); 0: FP32 */
+    double m2;           /* additive angular margin (ArcFace), 0 <= m2 < pi */
+    double m3;           /* additive cosine margin (CosFace), >= 0 */
+    double s;            /* > 0: normalized features, logits s cos theta; 0: ||x|| cos theta */
+    int warmup;          /* margin_warmup: batches over which m1, m2, m3 ramp up from 1, 0, 0 */
+    int type;            /* ASOFTMAX_SPHEREFACE, _ARCFACE or _COSFACE */
 } asoftmax_params;
+
+/* The defaults of each type: SphereFace's are the official SphereFace-20 values; ArcFace
+ * (s = 64, m2 = 0.5) and CosFace (s = 64, m3 = 0.35) as published, with lambda = 0 (no
+ * blend with the plain logit). */
+static inline asoftmax_params asoftmax_type_params(int type)
+{
+    asoftmax_params p;
+    memset(&p, 0, sizeof(p));
+    p.type = type;
+    p.margin = 1;
+    if (type == ASOFTMAX_SPHEREFACE) {
+        p.margin = 4;
+        p.lambda_base = 1000.f;
+        p.lambda_gamma = 0.12f;
+        p.lambda_power = 1.f;
+        p.lambda_min = 5.f;
+    } else if (type == ASOFTMAX_ARCFACE) {
+        p.s = 64;
+        p.m2 = 0.5;
+    } else {
+        p.s = 64;
+        p.m3 = 0.35;
+    }
+    return p;
+}
 
 /* Official SphereFace-20 values. */
 static inline asoftmax_params asoftmax_default_params(void)
 {
-    asoftmax_params p = {4, 1000.f, 0.12f, 1.f, 5.f, 0};
-    return p;
+    return asoftmax_type_params(ASOFTMAX_SPHEREFACE);
 }
+
+/* The margin of one step: what the row formulas below take. */
+typedef struct asoftmax_margin {
+    double m1, m2, m3; /* m1 >= 1, 0 <= m2 < pi, m3 >= 0 */
+    double s;          /* 0: logits ||x|| cos theta; > 0: s cos theta */
+    double lambda;     /* >= 0 */
+} asoftmax_margin;
 
 /* 1 when v is neither NaN nor +-Inf, read from its IEEE-754 bits (exponent field all ones =
  * NaN or Inf). isfinite()/isnan() cannot be used for validation: Darknet builds with -Ofast,
@@ -56,6 +96,20 @@ static inline int asoftmax_is_finite(double v)
     uint64_t u;
     memcpy(&u, &v, sizeof(u));
     return ((u >> 52) & 0x7ff) != 0x7ff;
+}
+
+/* The margin at t batches trained, with lambda: during margin_warmup (t < warmup) m1, m2
+ * and m3 ramp linearly from the plain logit's 1, 0, 0 (at t = 0) to their values. */
+static inline asoftmax_margin asoftmax_margin_at(const asoftmax_params *p, size_t t, double lambda)
+{
+    asoftmax_margin g;
+    const double w = (p->warmup > 0 && t < (size_t)p->warmup) ? (double)t / p->warmup : 1.0;
+    g.m1 = w == 1.0 ? p->margin : 1 + (p->margin - 1) * w;
+    g.m2 = p->m2 * w;
+    g.m3 = p->m3 * w;
+    g.s = p->s;
+    g.lambda = lambda;
+    return g;
 }
 
 /* lambda at t batches trained (t = get_current_batch(net) in Darknet). */
@@ -107,6 +161,63 @@ ASOFTMAX_HD static inline double asoftmax_target_logit(int m, double lambda, dou
     *a = (lambda + dpsi) / (1 + lambda);
     *b = (psi - c * dpsi) / (1 + lambda);
     return (lambda * zy + r * psi) / (1 + lambda);
+}
+
+/* 1 when psi is SphereFace's integer one (Chebyshev polynomials, no acos) */
+ASOFTMAX_HD static inline int asoftmax_integer_margin(const asoftmax_margin *g)
+{
+    return g->m2 == 0 && g->m3 == 0 && g->m1 == floor(g->m1) && g->m1 <= ASOFTMAX_MAX_MARGIN;
+}
+
+/* Below this sin(theta) the derivative of the general psi is taken at the angle where
+ * sin(theta) equals it (theta ~ 1e-6 from 0 or pi): d psi/dc = (-1)^k m1 sin(phi) / sin(theta)
+ * is unbounded there for ArcFace (phi = m2 at theta = 0), and 0/0 for m2 = 0. */
+#define ASOFTMAX_SIN_MIN 1e-6
+
+/* The general psi of c = cos(theta) in [-1, 1] (docs/math.md §6), SphereFace-R's extension
+ * of the combined margin: phi = m1 theta + m2, k = floor(phi / pi),
+ *   psi = (-1)^k cos(phi) - 2k - m3,   d psi / dc = (-1)^k m1 sin(phi) / sin(theta).
+ * Continuous, with a continuous derivative, and decreasing in theta on [0, pi] for every
+ * m1 >= 1, m2 >= 0: where phi passes pi (ArcFace: theta > pi - m2) the target logit keeps
+ * falling instead of rising again with cos(phi). Integer m1, m2 = 0: SphereFace's psi. */
+ASOFTMAX_HD static inline double asoftmax_psi_general(double m1, double m2, double m3, double c,
+                                                      double *dpsi)
+{
+    const double theta = acos(c), phi = m1 * theta + m2;
+    const double k = floor(phi / M_PI);
+    const double sign = fmod(k, 2.0) != 0 ? -1.0 : 1.0;
+    if (dpsi) {
+        double st = sqrt((1 - c) * (1 + c)), th = theta, ph, kd, sd;
+        if (st < ASOFTMAX_SIN_MIN) {
+            th = theta < M_PI / 2 ? asin(ASOFTMAX_SIN_MIN) : M_PI - asin(ASOFTMAX_SIN_MIN);
+            st = ASOFTMAX_SIN_MIN;
+        }
+        ph = m1 * th + m2;
+        kd = floor(ph / M_PI);
+        sd = fmod(kd, 2.0) != 0 ? -1.0 : 1.0;
+        *dpsi = sd * m1 * sin(ph) / st;
+    }
+    return sign * cos(phi) - 2 * k - m3;
+}
+
+/* The target's margin logit, general form (docs/math.md §6): the plain target logit
+ * u_y = rho cos theta_y with rho = ||x|| (s = 0) or s (s > 0), so c = u_y / rho, and
+ *   f_y = (lambda u_y + rho psi(c)) / (1 + lambda),
+ *   *a  = d f_y / d u_y = (lambda + psi'(c)) / (1 + lambda),
+ *   *b  = (psi(c) - c psi'(c)) / (1 + lambda)   (s = 0: d f_y / d ||x||; unused for s > 0).
+ * With SphereFace's integer margin, exactly asoftmax_target_logit. */
+ASOFTMAX_HD static inline double asoftmax_target_logit_g(const asoftmax_margin *g, double uy,
+                                                         double rho, double *a, double *b)
+{
+    double c, psi, dpsi;
+    if (asoftmax_integer_margin(g))
+        return asoftmax_target_logit((int)g->m1, g->lambda, uy, rho, a, b);
+    c = uy / rho;
+    c = c > 1 ? 1 : (c < -1 ? -1 : c);
+    psi = asoftmax_psi_general(g->m1, g->m2, g->m3, c, &dpsi);
+    *a = (g->lambda + dpsi) / (1 + g->lambda);
+    *b = (psi - c * dpsi) / (1 + g->lambda);
+    return (g->lambda * uy + rho * psi) / (1 + g->lambda);
 }
 
 /* The backward state of one (sample, class) entry: probability p = softmax(f)_j, plain logit

@@ -79,19 +79,6 @@ static void free_problem(problem *p)
     free(p->y);
 }
 
-static double cost_d(const problem *p)
-{
-    double *out = dalloc((size_t)p->B * p->C), *xn = dalloc(p->B), *wn = dalloc(p->C);
-    double *xh = dalloc((size_t)p->B * p->K);
-    double c = asoftmax_forward_d(p->B, p->K, p->C, p->x, p->w, p->y, p->m, p->lambda, out, NULL,
-                                  NULL, NULL, xn, wn, xh);
-    free(out);
-    free(xh);
-    free(xn);
-    free(wn);
-    return c;
-}
-
 /* analytic gradients dL/dx (B,K), dL/dw (C,K) (positive sign) */
 static void grads_d(const problem *p, double *gx, double *gw)
 {
@@ -137,6 +124,51 @@ static double rel_err(double a, double n)
     return fabs(a - n) / s;
 }
 
+static double cost_g(const problem *p, const asoftmax_margin *g)
+{
+    double *out = dalloc((size_t)p->B * p->C), *xn = dalloc(p->B), *wn = dalloc(p->C);
+    double *xh = dalloc((size_t)p->B * p->K);
+    double c = asoftmax_forward_g_d(p->B, p->K, p->C, p->x, p->w, p->y, g, out, NULL, NULL, NULL,
+                                    xn, wn, xh);
+    free(out); free(xh); free(xn); free(wn);
+    return c;
+}
+
+/* SphereFace's integer margin of a problem */
+static asoftmax_margin margin_of(const problem *p)
+{
+    asoftmax_margin g = {p->m, 0, 0, 0, p->lambda};
+    return g;
+}
+
+/* d cost / d *v by central differences of step h */
+static double central_diff(const problem *p, const asoftmax_margin *g, double *v, double h)
+{
+    const double v0 = *v;
+    double fp, fm;
+    *v = v0 + h; fp = cost_g(p, g);
+    *v = v0 - h; fm = cost_g(p, g);
+    *v = v0;
+    return (fp - fm) / (2 * h);
+}
+
+/* worst relative error of the analytic dL/dw (gw) against central differences, over the
+ * classes not marked in skip_class (counted in *skipped) */
+static double check_w(problem *p, const asoftmax_margin *g, const double *gw, const int *skip_class,
+                      double h, long *checked, long *skipped)
+{
+    double worst = 0;
+    int j, k;
+    for (j = 0; j < p->C; ++j)
+        for (k = 0; k < p->K; ++k) {
+            if (skip_class[j]) { ++*skipped; continue; }
+            worst = fmax(worst, rel_err(gw[(size_t)j * p->K + k],
+                                        central_diff(p, g, &p->w[(size_t)j * p->K + k], h)));
+            ++*checked;
+        }
+    return worst;
+}
+
 /* ---- 1. gradient checks ---- */
 static void test_gradcheck(void)
 {
@@ -146,12 +178,13 @@ static void test_gradcheck(void)
     double worst = 0;
     long checked = 0, skipped = 0;
     int regions_hit[6][6] = {{0}};
-    int s, li, m, b, k, j;
+    int s, li, m, b, k;
     for (m = 1; m <= 5; ++m) {
         for (li = 0; li < 3; ++li) {
             for (s = 0; s < (int)(sizeof(shapes) / sizeof(shapes[0])); ++s) {
                 problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], m, lambdas[li],
                                          s == 4);
+                const asoftmax_margin g = margin_of(&p);
                 double *gx = dalloc((size_t)p.B * p.K), *gw = dalloc((size_t)p.C * p.K);
                 int *skip_class = calloc((size_t)p.C, sizeof(int));
                 double worst_here = 0;
@@ -165,28 +198,13 @@ static void test_gradcheck(void)
                     if (skip) skip_class[p.y[b]] = 1;
                     else regions_hit[m][asoftmax_region(m, c)] = 1;
                     for (k = 0; k < p.K; ++k) {
-                        double *v = &p.x[(size_t)b * p.K + k], v0 = *v, fp, fm, num;
                         if (skip) { ++skipped; continue; }
-                        *v = v0 + h; fp = cost_d(&p);
-                        *v = v0 - h; fm = cost_d(&p);
-                        *v = v0;
-                        num = (fp - fm) / (2 * h);
-                        worst_here = fmax(worst_here, rel_err(gx[(size_t)b * p.K + k], num));
+                        worst_here = fmax(worst_here, rel_err(gx[(size_t)b * p.K + k],
+                                                              central_diff(&p, &g, &p.x[(size_t)b * p.K + k], h)));
                         ++checked;
                     }
                 }
-                for (j = 0; j < p.C; ++j) {
-                    for (k = 0; k < p.K; ++k) {
-                        double *v = &p.w[(size_t)j * p.K + k], v0 = *v, fp, fm, num;
-                        if (skip_class[j]) { ++skipped; continue; }
-                        *v = v0 + h; fp = cost_d(&p);
-                        *v = v0 - h; fm = cost_d(&p);
-                        *v = v0;
-                        num = (fp - fm) / (2 * h);
-                        worst_here = fmax(worst_here, rel_err(gw[(size_t)j * p.K + k], num));
-                        ++checked;
-                    }
-                }
+                worst_here = fmax(worst_here, check_w(&p, &g, gw, skip_class, h, &checked, &skipped));
                 CHECK(worst_here < tol, "gradcheck m=%d lambda=%g B=%d K=%d C=%d: error %.3g >= %g",
                       m, lambdas[li], p.B, p.K, p.C, worst_here, tol);
                 worst = fmax(worst, worst_here);
@@ -200,6 +218,180 @@ static void test_gradcheck(void)
             CHECK(regions_hit[m][k], "gradcheck never exercised m=%d region k=%d", m, k);
     printf("gradcheck: %ld derivatives checked, %ld skipped near k-boundaries, worst error %.3g\n",
            checked, skipped, worst);
+}
+
+/* ---- 1b. the margin family (m1 real, m2, m3, s): gradient checks and edge cases ---- */
+
+/* analytic dL/dx, dL/dw (positive sign) for the margin g; 1 when every value is finite */
+static int grads_g(const problem *p, const asoftmax_margin *g, double *gx, double *gw)
+{
+    size_t BC = (size_t)p->B * p->C, i;
+    double *out = dalloc(BC), *delta = dalloc(BC), *xc = dalloc(p->B), *wc = dalloc(p->C);
+    double *xn = dalloc(p->B), *wn = dalloc(p->C), *xh = dalloc((size_t)p->B * p->K);
+    double cost;
+    int finite = 1;
+    memset(gx, 0, sizeof(double) * p->B * p->K);
+    memset(gw, 0, sizeof(double) * p->C * p->K);
+    cost = asoftmax_forward_g_d(p->B, p->K, p->C, p->x, p->w, p->y, g, out, delta, xc, wc, xn, wn, xh);
+    asoftmax_backward_d(p->B, p->K, p->C, p->x, p->w, delta, xc, wc, gx, gw);
+    finite = asoftmax_is_finite(cost);
+    for (i = 0; i < (size_t)p->B * p->K; ++i) { gx[i] = -gx[i]; finite = finite && asoftmax_is_finite(gx[i]); }
+    for (i = 0; i < (size_t)p->C * p->K; ++i) { gw[i] = -gw[i]; finite = finite && asoftmax_is_finite(gw[i]); }
+    for (i = 0; i < BC; ++i) finite = finite && asoftmax_is_finite(out[i]);
+    free(out); free(delta); free(xc); free(wc); free(xn); free(wn); free(xh);
+    return finite;
+}
+
+/* true when c lies within `band` of a place where psi_general changes region:
+ * m1 theta + m2 = k pi */
+static int near_boundary_g(const asoftmax_margin *g, double c, double band)
+{
+    int k;
+    for (k = 1; k <= (int)(g->m1 + 2); ++k) {
+        const double t = (k * M_PI - g->m2) / g->m1;
+        if (t >= 0 && t <= M_PI && fabs(c - cos(t)) < band) return 1;
+    }
+    return 0;
+}
+
+static void test_margins(void)
+{
+    /* m1, m2, m3, s, lambda: SphereFace-R (real m1, s), real m1 unnormalized with lambda,
+     * ArcFace, CosFace, combined, SphereFace m = 4 with a scale, ArcFace at a small scale */
+    static const asoftmax_margin margins[] = {
+        {1.7, 0, 0, 30, 0}, {2.5, 0, 0, 0, 5}, {1, 0.5, 0, 64, 0}, {1, 0, 0.35, 64, 0},
+        {1.3, 0.2, 0.1, 16, 0}, {4, 0, 0, 16, 5}, {1, 0.5, 0, 4, 0}, {3.5, 0.3, 0.2, 0, 1},
+    };
+    static const int shapes[][3] = {{1, 3, 2}, {3, 7, 13}, {6, 4, 9}, {4, 16, 10}};
+    const double h = 1e-6, band = 1e-3, tol = 1e-6;
+    double worst = 0, worst_orth = 0;
+    long checked = 0, skipped = 0, past_pi = 0;
+    size_t mi;
+    int s, b, k;
+    for (mi = 0; mi < sizeof(margins) / sizeof(margins[0]); ++mi) {
+        const asoftmax_margin *g = &margins[mi];
+        for (s = 0; s < (int)(sizeof(shapes) / sizeof(shapes[0])); ++s) {
+            problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], 1, g->lambda, s == 2);
+            double *gx = dalloc((size_t)p.B * p.K), *gw = dalloc((size_t)p.C * p.K);
+            int *skip_class = calloc((size_t)p.C, sizeof(int)), finite;
+            double worst_here = 0;
+            /* every other sample points away from its class (theta near pi): ArcFace's
+             * m1 theta + m2 then passes pi, and SphereFace-R reaches its last regions */
+            for (b = 0; b < p.B; b += 2)
+                if (p.y[b] >= 0)
+                    for (k = 0; k < p.K; ++k)
+                        p.x[(size_t)b * p.K + k] = -1.3 * p.w[(size_t)p.y[b] * p.K + k] + 0.2 * nrand();
+            finite = grads_g(&p, g, gx, gw);
+            CHECK(finite, "margin %zu: a non-finite cost or gradient", mi);
+            for (b = 0; b < p.B; ++b) {
+                double c, dot = 0, xx = 0, gg = 0;
+                int skip;
+                if (p.y[b] < 0) continue;
+                c = cos_target(&p, b);
+                past_pi += g->m1 * acos(c) + g->m2 > M_PI;
+                skip = near_boundary_g(g, c, band);
+                if (skip) skip_class[p.y[b]] = 1;
+                for (k = 0; k < p.K; ++k) {
+                    const double v0 = p.x[(size_t)b * p.K + k];
+                    dot += gx[(size_t)b * p.K + k] * v0;
+                    xx += v0 * v0;
+                    gg += gx[(size_t)b * p.K + k] * gx[(size_t)b * p.K + k];
+                    if (skip) { ++skipped; continue; }
+                    worst_here = fmax(worst_here, rel_err(gx[(size_t)b * p.K + k],
+                                                          central_diff(&p, g, &p.x[(size_t)b * p.K + k], h)));
+                    ++checked;
+                }
+                /* s > 0: the loss does not change with ||x||, so dL/dx is orthogonal to x */
+                if (g->s > 0 && gg > 0) worst_orth = fmax(worst_orth, fabs(dot) / sqrt(xx * gg));
+            }
+            worst_here = fmax(worst_here, check_w(&p, g, gw, skip_class, h, &checked, &skipped));
+            CHECK(worst_here < tol, "gradcheck margin m1=%g m2=%g m3=%g s=%g lambda=%g B=%d K=%d C=%d: "
+                  "error %.3g >= %g", g->m1, g->m2, g->m3, g->s, g->lambda, p.B, p.K, p.C, worst_here, tol);
+            worst = fmax(worst, worst_here);
+            free(gx); free(gw); free(skip_class);
+            free_problem(&p);
+        }
+    }
+    CHECK(past_pi > 0, "no sample had m1 theta + m2 > pi");
+    CHECK(worst_orth < 1e-12, "s > 0: dL/dx not orthogonal to x (cosine %.3g)", worst_orth);
+    printf("margins: %ld derivatives checked (%ld samples past pi), %ld skipped near regions, "
+           "worst error %.3g\n", checked, past_pi, skipped, worst);
+
+    /* psi_general: decreasing in theta on [0, pi], continuous, its derivative d/dc matches
+     * central differences, and for an integer m1 it is SphereFace's psi */
+    for (mi = 0; mi < sizeof(margins) / sizeof(margins[0]); ++mi) {
+        const asoftmax_margin *g = &margins[mi];
+        const int n = 20000;
+        double prev = asoftmax_psi_general(g->m1, g->m2, g->m3, 1.0, NULL), worst_d = 0, jump = 0;
+        int i, dec = 1;
+        for (i = 1; i <= n; ++i) {
+            const double t = M_PI * i / n, v = asoftmax_psi_general(g->m1, g->m2, g->m3, cos(t), NULL);
+            dec = dec && v < prev;
+            jump = fmax(jump, prev - v);
+            prev = v;
+        }
+        CHECK(dec && jump < 0.01, "psi_general m1=%g m2=%g m3=%g: decreasing %d, largest step %g",
+              g->m1, g->m2, g->m3, dec, jump);
+        for (i = 1; i < 200; ++i) {
+            const double c = -0.995 + 1.99 * i / 200;
+            double d, num;
+            if (near_boundary_g(g, c, 1e-4)) continue;
+            asoftmax_psi_general(g->m1, g->m2, g->m3, c, &d);
+            num = (asoftmax_psi_general(g->m1, g->m2, g->m3, c + 1e-7, NULL) -
+                   asoftmax_psi_general(g->m1, g->m2, g->m3, c - 1e-7, NULL)) / 2e-7;
+            worst_d = fmax(worst_d, rel_err(d, num));
+        }
+        CHECK(worst_d < 1e-5, "psi_general m1=%g m2=%g: d psi/dc off by %.3g", g->m1, g->m2, worst_d);
+    }
+    {
+        int m, i;
+        double e = 0, ed = 0;
+        for (m = 1; m <= 6; ++m)
+            for (i = 0; i <= 400; ++i) {
+                const double c = -0.999 + 1.998 * i / 400;
+                double d1, d2;
+                e = fmax(e, fabs(asoftmax_psi_general(m, 0, 0, c, &d1) - asoftmax_psi(m, c, &d2)));
+                ed = fmax(ed, fabs(d1 - d2) / fmax(1, fabs(d2)));
+            }
+        CHECK(e < 1e-9 && ed < 1e-6, "psi_general(integer m) vs psi: %.3g, derivative %.3g", e, ed);
+    }
+
+    /* no NaN: x along +w_y and -w_y (|cos theta| = 1), ArcFace with theta + m2 = pi exactly,
+     * a zero feature vector, a zero weight row; every margin, float and double */
+    for (mi = 0; mi < sizeof(margins) / sizeof(margins[0]); ++mi) {
+        const asoftmax_margin *g = &margins[mi];
+        enum { B = 5, K = 3, C = 4 };
+        float x[B * K], w[C * K] = {1, 2, 2, 0, 1, 0, 0, 0, 0, -1, 0, 1};
+        float out[B * C], delta[B * C], xc[B], wc[C], xn[B], wn[C], xh[B * K], cost;
+        int y[B] = {0, 0, 3, 1, 2}, i, fin;
+        const double t = M_PI - 0.5; /* theta + 0.5 = pi for w_3 = (-1, 0, 1)/sqrt 2 */
+        for (k = 0; k < K; ++k) { x[k] = w[k]; x[K + k] = -2 * w[k]; x[3 * K + k] = 0; }
+        x[2 * K] = (float)(-sin(M_PI / 4 + t) * 3); x[2 * K + 1] = 0; x[2 * K + 2] = (float)(cos(M_PI / 4 + t) * 3);
+        x[4 * K] = 1; x[4 * K + 1] = -1; x[4 * K + 2] = 0.5f; /* its class (2) has a zero weight row */
+        cost = asoftmax_forward_g_f(B, K, C, x, w, y, g, out, delta, xc, wc, xn, wn, xh);
+        fin = asoftmax_is_finite(cost);
+        for (i = 0; i < B * C; ++i) fin = fin && asoftmax_is_finite(out[i]) && asoftmax_is_finite(delta[i]);
+        for (i = 0; i < B; ++i) fin = fin && asoftmax_is_finite(xc[i]);
+        for (i = 0; i < C; ++i) fin = fin && asoftmax_is_finite(wc[i]);
+        CHECK(fin, "margin m1=%g m2=%g m3=%g s=%g: NaN or Inf at |cos| = 1 / theta + m2 = pi / zero vectors",
+              g->m1, g->m2, g->m3, g->s);
+    }
+
+    /* warm-up: m1, m2, m3 ramp linearly from 1, 0, 0; from t = warmup on, the values */
+    {
+        asoftmax_params pp = asoftmax_type_params(ASOFTMAX_ARCFACE);
+        asoftmax_margin a0, a1, a2;
+        pp.margin = 3;
+        pp.m3 = 0.2;
+        pp.warmup = 1000;
+        a0 = asoftmax_margin_at(&pp, 0, 0);
+        a1 = asoftmax_margin_at(&pp, 250, 0);
+        a2 = asoftmax_margin_at(&pp, 1000, 0);
+        CHECK(a0.m1 == 1 && a0.m2 == 0 && a0.m3 == 0 && a0.s == 64, "warm-up at t = 0");
+        CHECK(fabs(a1.m1 - 1.5) < 1e-12 && fabs(a1.m2 - 0.125) < 1e-12 && fabs(a1.m3 - 0.05) < 1e-12,
+              "warm-up at t = 250: m1 %g m2 %g m3 %g", a1.m1, a1.m2, a1.m3);
+        CHECK(a2.m1 == 3 && a2.m2 == 0.5 && a2.m3 == 0.2, "warm-up done at t = 1000");
+    }
 }
 
 /* ---- 2. float instantiation against the exact (double) step, within derived bounds ---- */
@@ -523,11 +715,9 @@ static void test_stress(void)
                 for (b = 0; b < 3; ++b) {
                     if (near_boundary(m, cos_target(&p, b), 1e-3)) continue;
                     for (k = 0; k < 7; ++k) {
-                        double *v = &p.x[b * 7 + k], v0 = *v, h = 1e-6 * gscale[g], fp, fm;
-                        *v = v0 + h; fp = cost_d(&p);
-                        *v = v0 - h; fm = cost_d(&p);
-                        *v = v0;
-                        e = fmax(e, rel_err(gx[b * 7 + k], (fp - fm) / (2 * h)));
+                        const asoftmax_margin mg = margin_of(&p);
+                        e = fmax(e, rel_err(gx[b * 7 + k], central_diff(&p, &mg, &p.x[b * 7 + k],
+                                                                        1e-6 * gscale[g])));
                     }
                 }
                 CHECK(e < 1e-4, "gradcheck at feature scale %g, m=%d: error %.3g", gscale[g], m, e);
@@ -857,7 +1047,10 @@ static void test_validation(void)
 {
     /* every invalid value of README "Options"; NaN and Inf in every spelling strtod takes */
     static const char *bad[][2] = {
-        {"margin", "0"}, {"margin", "-2"}, {"margin", "2.5"}, {"margin", "four"}, {"margin", "65"},
+        {"margin", "0"}, {"margin", "-2"}, {"margin", "0.99"}, {"margin", "four"}, {"margin", "65"},
+        {"margin", "nan"}, {"m2", "-0.1"}, {"m2", "3.1415926535897931"}, {"m2", "inf"}, {"m3", "-0.35"},
+        {"m3", "2.5"}, {"s", "-1"}, {"s", "nan"}, {"s", "1e5"}, {"type", "normface"},
+        {"type", "ArcFace"}, {"margin_warmup", "-5"}, {"margin_warmup", "1.5"},
         {"margin", "99999999999999999999"}, {"output", "1"}, {"output", "ten"},
         {"lambda_base", "-1"}, {"lambda_base", "inf"}, {"lambda_base", "Infinity"},
         {"lambda_gamma", "nan"}, {"lambda_gamma", "-nan"}, {"lambda_gamma", "1e999"},
@@ -869,6 +1062,9 @@ static void test_validation(void)
     static const char *good[][2] = {
         {"lambda_power", "0"}, {"lambda_gamma", "1e-3"}, {"lambda_base", "3.4e38"},
         {"lambda_min", "0x1p-3"}, {"margin", "1"}, {"margin", "64"}, {"tf32", "0"},
+        {"margin", "2.5"}, {"margin", "1.7"}, {"m2", "0"}, {"m2", "3.14159"}, {"m3", "2"},
+        {"s", "0"}, {"s", "64"}, {"type", "sphereface"}, {"type", "cosface"},
+        {"margin_warmup", "0"}, {"margin_warmup", "20000"},
     };
     static const double finite[] = {0.0, -0.0, 1.0, -1e308, 1.7976931348623157e308,
                                     4.9406564584124654e-324};
@@ -896,6 +1092,13 @@ static void test_validation(void)
           p.margin == 4 && p.lambda_base == 1000.f && p.tf32 == 0,
           "a valid value is not stored as given");
     CHECK(parse_one("tf32", "1", 5, 1, &p, msg, sizeof(msg)) == 0 && p.tf32 == 1, "tf32=1: %s", msg);
+    /* type= chooses the published defaults; other keys still override them */
+    CHECK(parse_one("type", "arcface", 5, 1, &p, msg, sizeof(msg)) == 0 && p.type == ASOFTMAX_ARCFACE &&
+          p.s == 64 && p.m2 == 0.5 && p.m3 == 0 && p.margin == 1 && p.lambda_base == 0 && p.lambda_min == 0,
+          "type=arcface defaults: %s", msg);
+    CHECK(parse_one("type", "cosface", 5, 1, &p, msg, sizeof(msg)) == 0 && p.type == ASOFTMAX_COSFACE &&
+          p.s == 64 && p.m2 == 0 && p.m3 == 0.35 && p.margin == 1 && p.lambda_base == 0,
+          "type=cosface defaults: %s", msg);
     CHECK(parse_one(NULL, NULL, 0, 1, &p, msg, sizeof(msg)) == -1 &&
           strstr(msg, "[asoftmax] layer 7: inputs = '0': ") == msg, "empty input: '%s'", msg);
     CHECK(parse_one(NULL, NULL, 5, 0, &p, msg, sizeof(msg)) == -1 &&
@@ -907,6 +1110,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : "/tmp";
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep every line if a sanitizer ends the process */
     test_gradcheck();
+    test_margins();
     test_float_vs_double();
     test_forward();
     test_adapter(dir);
