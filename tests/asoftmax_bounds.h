@@ -72,6 +72,17 @@
 
 static double asm_gamma(double n) { return n * ASM_U / (1 - n * ASM_U); }
 
+/* The margin family the tests run (CPU float vs exact, GPU vs CPU, gradient checks):
+ * SphereFace-R (real m1 with a scale), real m1 with lambda, ArcFace, CosFace, combined,
+ * SphereFace m = 4 with a scale, real m1 with m2, m3 and lambda, ArcFace at a small scale.
+ * m1, m2, m3, s, lambda. */
+static const asoftmax_margin asm_margin_family[] = {
+    {1.7, 0, 0, 30, 0}, {2.5, 0, 0, 0, 5}, {1, 0.5, 0, 64, 0}, {1, 0, 0.35, 64, 0},
+    {1.3, 0.2, 0.1, 16, 0}, {4, 0, 0, 16, 5}, {3.5, 0.3, 0.2, 0, 1}, {1, 0.5, 0, 4, 0},
+};
+#define ASM_NFAMILY ((int)(sizeof(asm_margin_family) / sizeof(asm_margin_family[0])))
+
+
 /* The exact step and the error bound of each result, for float inputs x (B,K), w (C,K),
  * labels (B, -1 = unlabeled). Arrays: (B,C) out/delta/out_inf, (B,K) dx, (C,K) dw. */
 typedef struct asm_bounds {
@@ -113,11 +124,36 @@ static double asm_product_err(int n, const double *d, const double *de, size_t d
     return s + ecoef * fabs(own) + asm_gamma(n + 2) * t + (n + 2) * ASM_TINY;
 }
 
-static asm_bounds asm_error_bounds(int B, int K, int C, const float *xf, const float *wf,
-                                   const int *labels, int m, double lambda)
+/* |psi''| near c for the general margin: central differences of psi' (an analytic
+ * function between region boundaries), the largest of three points around c spaced by the
+ * interval's half-width ec (at least 1e-6), so that a boundary inside it is covered */
+static double asm_psi2_near(const asoftmax_margin *g, double c, double ec)
+{
+    const double h = 1e-5, d = fmax(ec, 1e-6);
+    double worst = 0;
+    int i;
+    for (i = -1; i <= 1; ++i) {
+        double cc = c + i * d, lo, hi;
+        cc = cc > 1 - 2 * h ? 1 - 2 * h : (cc < -1 + 2 * h ? -1 + 2 * h : cc);
+        asoftmax_psi_general(g->m1, g->m2, g->m3, cc - h, &lo);
+        asoftmax_psi_general(g->m1, g->m2, g->m3, cc + h, &hi);
+        worst = fmax(worst, fabs(hi - lo) / (2 * h));
+    }
+    return worst;
+}
+
+/* The bounds for the margin g (docs/math.md §6): as above with the plain logits
+ * u_bj = rho cos theta_bj, rho = ||x_b|| (s = 0) or s, and for the general psi the
+ * SphereFace constant P2 replaced by |psi''| near c (asm_psi2_near: first order in u, like
+ * every term here). s > 0: delta_bj = -G'_bj kappa / n_j, kappa = s / ||x_b|| (one more
+ * rounding), and xcoef_b = sum_j G'_bj u_bj / ||x_b||^2 (a sum over the row):
+ *   e_xc = (sum_j (e_G |u| + |G'| e_u) + g(C + 1) sum_j |G' u|) / r^2 + 3u |xcoef| */
+static asm_bounds asm_error_bounds_g(int B, int K, int C, const float *xf, const float *wf,
+                                     const int *labels, const asoftmax_margin *g)
 {
     const size_t BK = (size_t)B * K, CK = (size_t)C * K, BC = (size_t)B * C;
-    const double u = ASM_U, P2 = (double)m * m * ((double)m * m - 1) / 3;
+    const int integer = asoftmax_integer_margin(g), m = (int)g->m1;
+    const double u = ASM_U, lambda = g->lambda, P2int = (double)m * m * ((double)m * m - 1) / 3;
     asm_bounds r = {B, K, C, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     double *x = asm_bounds_alloc(BK), *w = asm_bounds_alloc(CK), *xc = asm_bounds_alloc(B),
            *wc = asm_bounds_alloc(C), *xn = asm_bounds_alloc(B), *wn = asm_bounds_alloc(C),
@@ -136,13 +172,14 @@ static asm_bounds asm_error_bounds(int B, int K, int C, const float *xf, const f
     for (i = 0; i < CK; ++i) w[i] = wf[i];
 
     /* the exact step */
-    r.cost = asoftmax_forward_d(B, K, C, x, w, labels, m, lambda, r.out, r.delta, xc, wc, xn, wn, xh);
+    r.cost = asoftmax_forward_g_d(B, K, C, x, w, labels, g, r.out, r.delta, xc, wc, xn, wn, xh);
     asoftmax_backward_d(B, K, C, x, w, r.delta, xc, wc, r.dx, r.dw);
-    asoftmax_forward_d(B, K, C, x, w, NULL, m, lambda, r.out_inf, NULL, NULL, NULL, xn, wn, xh);
+    asoftmax_forward_g_d(B, K, C, x, w, NULL, g, r.out_inf, NULL, NULL, NULL, xn, wn, xh);
 
-    /* logits: z, e_z, and e_f with the target's margin logit */
+    /* plain logits: u (in z), e_u, and e_f with the target's margin logit */
     for (b = 0; b < B; ++b) {
         const int y = labels ? labels[b] : -1;
+        const double rho = g->s > 0 ? g->s : xn[b], kappa = g->s > 0 ? g->s / xn[b] : 1;
         double E;
         for (j = 0; j < C; ++j) {
             double S = 0, A = 0, eS;
@@ -153,50 +190,68 @@ static asm_bounds asm_error_bounds(int B, int K, int C, const float *xf, const f
                 A += fabs(t);
             }
             eS = (asm_gamma(K) + 2 * u) * A;
-            z[bj] = S / wn[j] * xn[b];
-            ez[bj] = eS * xn[b] / wn[j] + 3 * u * fabs(z[bj]);
+            z[bj] = S / wn[j] * rho;
+            ez[bj] = eS * rho / wn[j] + 3 * u * fabs(z[bj]);
             ef[bj] = ez[bj];
-            G[bj] = -r.delta[bj] * wn[j];
+            G[bj] = -r.delta[bj] * wn[j] / kappa;
         }
-        /* inference: f = z everywhere */
+        /* inference: f = u everywhere */
         asm_softmax_err(C, r.out_inf + (size_t)b * C, ez + (size_t)b * C, r.out_inf_err + (size_t)b * C);
         if (y < 0) {
             /* unlabeled: zero delta and xcoef, exactly, on every device; the output is
-             * softmax(z) as in inference */
+             * softmax(u) as in inference */
             memcpy(r.out_err + (size_t)b * C, r.out_inf_err + (size_t)b * C, sizeof(double) * C);
             exc[b] = 0;
             continue;
         }
         {
             const size_t by = (size_t)b * C + y;
-            const double rr = xn[b], zy = z[by];
-            double a, bc, c = zy / rr, psi, dpsi, D, ec, ea, fy, py;
+            const double uy = z[by];
+            double a, bc, c = uy / rho, psi, dpsi, D, ec, ea, fy, py, P2;
             c = c > 1 ? 1 : (c < -1 ? -1 : c);
-            fy = asoftmax_target_logit(m, lambda, zy, rr, &a, &bc);
-            psi = asoftmax_psi(m, c, &dpsi);
-            ec = ez[by] / rr + u * fabs(c);
+            fy = asoftmax_target_logit_g(g, uy, rho, &a, &bc);
+            ec = ez[by] / rho + u * fabs(c);
+            if (integer) {
+                psi = asoftmax_psi(m, c, &dpsi);
+                P2 = P2int;
+            } else {
+                psi = asoftmax_psi_general(g->m1, g->m2, g->m3, c, &dpsi);
+                P2 = asm_psi2_near(g, c, ec);
+            }
             D = fabs(dpsi) + P2 * ec;
-            ef[by] = (lambda * ez[by] + rr * D * ec + u * rr * fabs(psi)) / (1 + lambda) + u * fabs(fy);
+            ef[by] = (lambda * ez[by] + rho * D * ec + u * rho * fabs(psi)) / (1 + lambda) + u * fabs(fy);
             ea = P2 * ec / (1 + lambda);
             E = asm_softmax_err(C, r.out + (size_t)b * C, ef + (size_t)b * C, r.out_err + (size_t)b * C);
             r.cost_err += E + ef[by];
             py = r.out[by];
             for (j = 0; j < C; ++j) eG[(size_t)b * C + j] = r.out_err[(size_t)b * C + j];
             eG[by] = fabs(a) * r.out_err[by] + fabs(py - 1) * ea;
-            exc[b] = (r.out_err[by] * fabs(bc) + fabs(py - 1) * ea) / rr + 2 * u * fabs(xc[b]);
+            if (g->s > 0) {
+                double sg = 0, sa = 0;
+                for (j = 0; j < C; ++j) {
+                    const size_t bj = (size_t)b * C + j;
+                    sg += eG[bj] * fabs(z[bj]) + fabs(G[bj]) * ez[bj];
+                    sa += fabs(G[bj] * z[bj]);
+                }
+                exc[b] = (sg + asm_gamma(C + 1) * sa) / (xn[b] * xn[b]) + 3 * u * fabs(xc[b]);
+            } else {
+                exc[b] = (r.out_err[by] * fabs(bc) + fabs(py - 1) * ea) / rho + 2 * u * fabs(xc[b]);
+            }
         }
     }
 
     r.cost_err += 2 * u * fabs(r.cost) + B * ASM_TINY; /* cost_b >= 0, stored as float (GPU: per row) */
 
     /* delta, wcoef */
-    for (b = 0; b < B; ++b)
+    for (b = 0; b < B; ++b) {
+        const double kappa = g->s > 0 ? g->s / xn[b] : 1, rk = g->s > 0 ? 3 * u : 2 * u;
         for (j = 0; j < C; ++j) {
             const size_t bj = (size_t)b * C + j;
-            r.delta_err[bj] = eG[bj] / wn[j] + 2 * u * fabs(G[bj]) / wn[j] + ASM_TINY;
+            r.delta_err[bj] = kappa * (eG[bj] + rk * fabs(G[bj])) / wn[j] + ASM_TINY;
             ewc[j] += eG[bj] * fabs(z[bj]) + fabs(G[bj]) * ez[bj];
             sgz[j] += fabs(G[bj] * z[bj]);
         }
+    }
     for (j = 0; j < C; ++j)
         ewc[j] = (ewc[j] + asm_gamma(B + 1) * sgz[j]) / (wn[j] * wn[j]) + 3 * u * fabs(wc[j]);
 

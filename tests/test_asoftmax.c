@@ -256,19 +256,14 @@ static int near_boundary_g(const asoftmax_margin *g, double c, double band)
 
 static void test_margins(void)
 {
-    /* m1, m2, m3, s, lambda: SphereFace-R (real m1, s), real m1 unnormalized with lambda,
-     * ArcFace, CosFace, combined, SphereFace m = 4 with a scale, ArcFace at a small scale */
-    static const asoftmax_margin margins[] = {
-        {1.7, 0, 0, 30, 0}, {2.5, 0, 0, 0, 5}, {1, 0.5, 0, 64, 0}, {1, 0, 0.35, 64, 0},
-        {1.3, 0.2, 0.1, 16, 0}, {4, 0, 0, 16, 5}, {1, 0.5, 0, 4, 0}, {3.5, 0.3, 0.2, 0, 1},
-    };
+    const asoftmax_margin *margins = asm_margin_family;
     static const int shapes[][3] = {{1, 3, 2}, {3, 7, 13}, {6, 4, 9}, {4, 16, 10}};
     const double h = 1e-6, band = 1e-3, tol = 1e-6;
     double worst = 0, worst_orth = 0;
     long checked = 0, skipped = 0, past_pi = 0;
     size_t mi;
     int s, b, k;
-    for (mi = 0; mi < sizeof(margins) / sizeof(margins[0]); ++mi) {
+    for (mi = 0; mi < (size_t)ASM_NFAMILY; ++mi) {
         const asoftmax_margin *g = &margins[mi];
         for (s = 0; s < (int)(sizeof(shapes) / sizeof(shapes[0])); ++s) {
             problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], 1, g->lambda, s == 2);
@@ -319,7 +314,7 @@ static void test_margins(void)
 
     /* psi_general: decreasing in theta on [0, pi], continuous, its derivative d/dc matches
      * central differences, and for an integer m1 it is SphereFace's psi */
-    for (mi = 0; mi < sizeof(margins) / sizeof(margins[0]); ++mi) {
+    for (mi = 0; mi < (size_t)ASM_NFAMILY; ++mi) {
         const asoftmax_margin *g = &margins[mi];
         const int n = 20000;
         double prev = asoftmax_psi_general(g->m1, g->m2, g->m3, 1.0, NULL), worst_d = 0, jump = 0;
@@ -358,7 +353,7 @@ static void test_margins(void)
 
     /* no NaN: x along +w_y and -w_y (|cos theta| = 1), ArcFace with theta + m2 = pi exactly,
      * a zero feature vector, a zero weight row; every margin, float and double */
-    for (mi = 0; mi < sizeof(margins) / sizeof(margins[0]); ++mi) {
+    for (mi = 0; mi < (size_t)ASM_NFAMILY; ++mi) {
         const asoftmax_margin *g = &margins[mi];
         enum { B = 5, K = 3, C = 4 };
         float x[B * K], w[C * K] = {1, 2, 2, 0, 1, 0, 0, 0, 0, -1, 0, 1};
@@ -400,57 +395,73 @@ static void test_margins(void)
  * double layer on the same float inputs, for m = 1..5, lambda in {0, 5, 1000}, odd shapes
  * and the GPU test's largest conditioning: a zero feature vector and a zero weight row
  * (B=64 K=257 C=1000 m=5: where a fixed 1e-4 tolerance failed on an H200). */
+/* one float step of problem p (inputs scaled to float, a zero feature vector and a zero
+ * weight row) against the exact one within the derived bounds; returns the worst ratio */
+static double float_case(const problem *p, const asoftmax_margin *g)
+{
+    const size_t BK = (size_t)p->B * p->K, CK = (size_t)p->C * p->K, BC = (size_t)p->B * p->C;
+    float *xf = falloc(BK), *wf = falloc(CK), *of = falloc(BC), *df = falloc(BC);
+    float *xcf = falloc(p->B), *wcf = falloc(p->C), *xnf = falloc(p->B), *wnf = falloc(p->C);
+    float *dxf = falloc(BK), *dwf = falloc(CK), *xhf = falloc(BK), cf;
+    double q[6], qmax = 0;
+    asm_bounds e;
+    size_t i;
+    for (i = 0; i < BK; ++i) xf[i] = (float)(3 * p->x[i]);
+    for (i = 0; i < CK; ++i) wf[i] = (float)p->w[i];
+    if (p->B > 2) memset(xf, 0, sizeof(float) * p->K);                            /* zero feature */
+    if (p->C > 2) memset(wf + (size_t)(p->C - 1) * p->K, 0, sizeof(float) * p->K); /* zero weight row */
+    e = asm_error_bounds_g(p->B, p->K, p->C, xf, wf, p->y, g);
+    cf = asoftmax_forward_g_f(p->B, p->K, p->C, xf, wf, p->y, g, of, df, xcf, wcf, xnf, wnf, xhf);
+    asoftmax_backward_f(p->B, p->K, p->C, xf, wf, df, xcf, wcf, dxf, dwf);
+    q[0] = asm_bound_ratio(1, &cf, &e.cost, &e.cost_err, 1);
+    q[1] = asm_bound_ratio(BC, of, e.out, e.out_err, 1);
+    q[2] = asm_bound_ratio(BC, df, e.delta, e.delta_err, 1);
+    q[3] = asm_bound_ratio(BK, dxf, e.dx, e.dx_err, 1);
+    q[4] = asm_bound_ratio(CK, dwf, e.dw, e.dw_err, 1);
+    asoftmax_forward_g_f(p->B, p->K, p->C, xf, wf, NULL, g, of, NULL, NULL, NULL, xnf, wnf, xhf);
+    q[5] = asm_bound_ratio(BC, of, e.out_inf, e.out_inf_err, 1);
+    for (i = 0; i < 6; ++i) qmax = q[i] > qmax || q[i] != q[i] ? q[i] : qmax;
+    CHECK(qmax <= 1, "float vs exact m1=%g m2=%g m3=%g s=%g lambda=%g B=%d K=%d C=%d: error / bound: "
+          "cost %.3g, output %.3g, delta %.3g, input delta %.3g, weight updates %.3g, inference %.3g",
+          g->m1, g->m2, g->m3, g->s, g->lambda, p->B, p->K, p->C, q[0], q[1], q[2], q[3], q[4], q[5]);
+    asm_free_bounds(&e);
+    free(xf); free(wf); free(of); free(df); free(xcf); free(wcf); free(xnf); free(wnf);
+    free(dxf); free(dwf); free(xhf);
+    return qmax;
+}
+
 static void test_float_vs_double(void)
 {
     static const int shapes[][3] = {{1, 1, 2}, {3, 7, 13}, {17, 33, 10}, {64, 128, 100}, {64, 257, 1000}};
     static const double lambdas[] = {0, 5, 1000};
     const int nshapes = (int)(sizeof(shapes) / sizeof(shapes[0]));
-    double worst = 0;
+    double worst = 0, worst_g = 0, q;
     int s, m, li;
+    size_t mi;
     for (m = 1; m <= 5; ++m) {
         for (s = 0; s < nshapes; ++s) {
             for (li = 0; li < 3; ++li) {
                 problem p;
-                size_t BK, CK, BC, i;
-                float *xf, *wf, *of, *df, *xcf, *wcf, *xnf, *wnf, *dxf, *dwf, *xhf, cf;
-                asm_bounds e;
-                double q[6], qmax = 0;
+                asoftmax_margin g;
                 /* the large shape once: m = 5, lambda 5 (the GPU test's hardest case) */
                 if (s == nshapes - 1 && (li != 1 || m != 5)) continue;
                 p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], m, lambdas[li], 1);
-                BK = (size_t)p.B * p.K; CK = (size_t)p.C * p.K; BC = (size_t)p.B * p.C;
-                xf = falloc(BK); wf = falloc(CK); of = falloc(BC); df = falloc(BC);
-                xcf = falloc(p.B); wcf = falloc(p.C); xnf = falloc(p.B); wnf = falloc(p.C);
-                dxf = falloc(BK); dwf = falloc(CK); xhf = falloc(BK);
-                for (i = 0; i < BK; ++i) xf[i] = (float)(3 * p.x[i]);
-                for (i = 0; i < CK; ++i) wf[i] = (float)p.w[i];
-                if (p.B > 2) memset(xf, 0, sizeof(float) * p.K);                          /* zero feature */
-                if (p.C > 2) memset(wf + (size_t)(p.C - 1) * p.K, 0, sizeof(float) * p.K); /* zero weight row */
-                e = asm_error_bounds(p.B, p.K, p.C, xf, wf, p.y, m, p.lambda);
-                cf = asoftmax_forward_f(p.B, p.K, p.C, xf, wf, p.y, m, (float)p.lambda, of, df, xcf,
-                                        wcf, xnf, wnf, xhf);
-                asoftmax_backward_f(p.B, p.K, p.C, xf, wf, df, xcf, wcf, dxf, dwf);
-                q[0] = asm_bound_ratio(1, &cf, &e.cost, &e.cost_err, 1);
-                q[1] = asm_bound_ratio(BC, of, e.out, e.out_err, 1);
-                q[2] = asm_bound_ratio(BC, df, e.delta, e.delta_err, 1);
-                q[3] = asm_bound_ratio(BK, dxf, e.dx, e.dx_err, 1);
-                q[4] = asm_bound_ratio(CK, dwf, e.dw, e.dw_err, 1);
-                asoftmax_forward_f(p.B, p.K, p.C, xf, wf, NULL, m, (float)p.lambda, of, NULL, NULL,
-                                   NULL, xnf, wnf, xhf);
-                q[5] = asm_bound_ratio(BC, of, e.out_inf, e.out_inf_err, 1);
-                for (i = 0; i < 6; ++i) qmax = q[i] > qmax || q[i] != q[i] ? q[i] : qmax;
-                CHECK(qmax <= 1, "float vs exact m=%d lambda=%g B=%d K=%d C=%d: error / bound: "
-                      "cost %.3g, output %.3g, delta %.3g, input delta %.3g, weight updates %.3g, "
-                      "inference %.3g", m, p.lambda, p.B, p.K, p.C, q[0], q[1], q[2], q[3], q[4], q[5]);
-                worst = qmax > worst || qmax != qmax ? qmax : worst;
-                asm_free_bounds(&e);
-                free(xf); free(wf); free(of); free(df); free(xcf); free(wcf); free(xnf); free(wnf);
-                free(dxf); free(dwf); free(xhf);
+                g = margin_of(&p);
+                q = float_case(&p, &g);
+                worst = q > worst || q != q ? q : worst;
                 free_problem(&p);
             }
         }
     }
-    printf("float vs double: worst error / derived bound %.3g (must be <= 1)\n", worst);
+    for (mi = 0; mi < (size_t)ASM_NFAMILY; ++mi)
+        for (s = 0; s < nshapes - 1; ++s) {
+            problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], 1, asm_margin_family[mi].lambda, 1);
+            q = float_case(&p, &asm_margin_family[mi]);
+            worst_g = q > worst_g || q != q ? q : worst_g;
+            free_problem(&p);
+        }
+    printf("float vs double: worst error / derived bound %.3g, margin family %.3g (must be <= 1)\n",
+           worst, worst_g);
 }
 
 /* ---- 3. forward ---- */

@@ -100,7 +100,7 @@ static float *pull(float *x_gpu, size_t n)
     return h;
 }
 
-static void run_case(int B, int K, int C, int m, float lambda)
+static void run_case_g(int B, int K, int C, asoftmax_margin mg)
 {
     const double u = ASM_U;
     asoftmax_params p = asoftmax_default_params();
@@ -118,10 +118,16 @@ static void run_case(int B, int K, int C, int m, float lambda)
     asm_bounds e;
     const float lr = 0.1f, momentum = 0.9f, decay = 0.0005f;
 
-    snprintf(where, sizeof(where), "B=%d K=%d C=%d m=%d lambda=%g", B, K, C, m, lambda);
-    p.margin = m;
+    const float lambda = (float)mg.lambda;
+    snprintf(where, sizeof(where), "B=%d K=%d C=%d m1=%g m2=%g m3=%g s=%g lambda=%g", B, K, C,
+             mg.m1, mg.m2, mg.m3, mg.s, lambda);
+    p.margin = mg.m1;
+    p.m2 = mg.m2;
+    p.m3 = mg.m3;
+    p.s = mg.s;
     p.lambda_base = lambda;
     p.lambda_min = lambda; /* lambda(t) = lambda for every t */
+    mg.lambda = lambda;    /* the float the layer uses */
     l = make_asoftmax_layer(B, K, C, p);
     for (i = 0; i < CK; ++i) l.weights[i] = frand();
     if (C > 2) memset(l.weights + (size_t)(C - 1) * K, 0, sizeof(float) * K); /* zero weight row */
@@ -140,7 +146,7 @@ static void run_case(int B, int K, int C, int m, float lambda)
     dx_gpu = cuda_make_array(zeros, BK);
 
     /* one training pass */
-    e = asm_error_bounds(B, K, C, x, l.weights, labels, m, lambda);
+    e = asm_error_bounds_g(B, K, C, x, l.weights, labels, &mg);
     asoftmax_forward_step(l, x, truth, NULL, 1, t);
     out_c = falloc(BC); memcpy(out_c, l.output, sizeof(float) * BC);
     delta_c = falloc(BC); memcpy(delta_c, l.delta, sizeof(float) * BC);
@@ -195,7 +201,7 @@ static void run_case(int B, int K, int C, int m, float lambda)
         push_asoftmax_layer(l);
         memcpy(w0, l.weights, sizeof(float) * CK);
         memcpy(u0, l.weight_updates, sizeof(float) * CK);
-        e = asm_error_bounds(B, K, C, x, l.weights, labels, m, lambda);
+        e = asm_error_bounds_g(B, K, C, x, l.weights, labels, &mg);
         asoftmax_forward_step(l, x, truth, NULL, 1, t);
         asoftmax_backward_step(l, x, NULL);
         asoftmax_update_step(l, B, lr, momentum, decay);
@@ -302,6 +308,12 @@ static void tf32_case(int B, int K, int C)
     free_layer(l);
 }
 
+static void run_case(int B, int K, int C, int m, float lambda)
+{
+    asoftmax_margin mg = {m, 0, 0, 0, lambda};
+    run_case_g(B, K, C, mg);
+}
+
 int main(int argc, char **argv)
 {
     static const int shapes[][3] = {{1, 1, 2}, {1, 5, 3}, {3, 7, 13}, {17, 33, 10},
@@ -310,7 +322,9 @@ int main(int argc, char **argv)
     /* --small: the first four shapes only (for compute-sanitizer, which runs ~100x slower) */
     const int small = argc > 1 && !strcmp(argv[1], "--small");
     const int nshapes = small ? 4 : (int)(sizeof(shapes) / sizeof(shapes[0]));
-    const int ncases = nshapes * 5 + 3; /* every shape for m = 1..5 at lambda 5, + 2 lambdas, tf32 */
+    const int nfamily = ASM_NFAMILY;
+    /* every shape for m = 1..5 at lambda 5, + 2 lambdas, the margin family on 1 or 2 shapes, tf32 */
+    const int ncases = nshapes * 5 + 2 + nfamily * (small ? 1 : 2) + 1;
     int ndev = 0, s, m;
     cudaError_t e = cudaGetDeviceCount(&ndev);
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -326,6 +340,10 @@ int main(int argc, char **argv)
         for (m = 1; m <= 5; ++m) run_case(shapes[s][0], shapes[s][1], shapes[s][2], m, lambdas[1]);
     run_case(3, 7, 13, 4, lambdas[0]);
     run_case(17, 33, 10, 4, lambdas[2]);
+    for (s = 0; s < ASM_NFAMILY; ++s) {
+        run_case_g(17, 33, 10, asm_margin_family[s]);
+        if (!small) run_case_g(64, 257, 1000, asm_margin_family[s]);
+    }
     tf32_case(64, 257, 1000);
     printf("gpu vs cpu: %d cases, worst error / derived bound %.3g (must be <= 1)\n", ncases, worst);
     printf("%d passed, %d failed, 0 skipped\n", n_pass, n_fail);
