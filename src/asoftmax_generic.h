@@ -86,7 +86,7 @@ static void ASM_NAME(asm_add_scaled_rows)(int n, int k, const ASM_REAL *coef, co
 }
 
 /*
- * One row (sample) of the forward pass, after the GEMM: docs/math.md §2.2, §3.2, §6.
+ * One row (sample) of the forward pass, after the GEMM: docs/math.md §2.2, §3.2, §7.
  *   row (C):   in: x^_b . w_j;  out: p_bj (softmax of the margin logits, or of the plain
  *              logits when y < 0)
  *   drow (C):  delta_b (NULL: inference, row only)
@@ -102,7 +102,7 @@ static void ASM_NAME(asm_add_scaled_rows)(int n, int k, const ASM_REAL *coef, co
 ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, const asoftmax_margin *g,
                                                    double r, const double *inv_wn, ASM_REAL *row,
                                                    ASM_REAL *drow, ASM_REAL *gzsum,
-                                                   ASM_REAL *xcoef_b, double *e)
+                                                   ASM_REAL *xcoef_b, ASM_REAL *ycoef_b, double *e)
 {
     const double rho = g->s > 0 ? g->s : r, kappa = g->s > 0 ? g->s / r : 1;
     double uy = 0, a = 1, bcoef = 0, fmax, sum = 0, inv_sum, cost = 0;
@@ -139,6 +139,23 @@ ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, const asoftmax_
             drow[j] = 0;
         }
         if (xcoef_b) *xcoef_b = 0;
+        if (ycoef_b) *ycoef_b = 0;
+    } else if (g->caffe) {
+        /* gradient=caffe (docs/math.md §5), s = 0 and weights of norm 1: delta = -(p - [j = y]),
+         * the plain top_diff that the weight product takes as it is (no margin factor, no
+         * normalization term: wcoef = 0); the target's x-gradient g_y (lambda w_y + cw w_y +
+         * cx x) / (1 + lambda) with (cw, cx) of norm 1: xcoef, and ycoef for the w_y part
+         * beyond delta's -g_y w_y */
+        double cw, cx, gy;
+        for (j = 0; j < C; ++j) {
+            double p = e[j] * inv_sum;
+            drow[j] = (ASM_REAL)(-(p - (j == y)));
+            row[j] = (ASM_REAL)p;
+        }
+        gy = e[y] * inv_sum - 1;
+        asoftmax_caffe_coefs(g, uy, r, &cw, &cx);
+        if (xcoef_b) *xcoef_b = (ASM_REAL)(-gy * cx / (1 + g->lambda));
+        if (ycoef_b) *ycoef_b = (ASM_REAL)(gy * (1 - cw) / (1 + g->lambda));
     } else {
         double gzrow = 0;
         for (j = 0; j < C; ++j) {
@@ -178,8 +195,8 @@ static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *
                                            const ASM_REAL *w, const int *labels,
                                            const asoftmax_margin *g, ASM_REAL *out, ASM_REAL *delta,
                                            ASM_REAL *xcoef, ASM_REAL *wcoef, ASM_REAL *xnorm,
-                                           ASM_REAL *wnorm, ASM_REAL *xhat, void **work,
-                                           size_t *work_bytes)
+                                           ASM_REAL *wnorm, ASM_REAL *xhat, ASM_REAL *ycoef,
+                                           void **work, size_t *work_bytes)
 {
     const int nchunk = B < ASM_CHUNKS ? B : ASM_CHUNKS;
     const int par = (size_t)B * C >= ASM_PAR_MIN;
@@ -235,7 +252,7 @@ static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *
                 rowcost[bb] = ASM_NAME(asm_forward_row)(
                     C, labels ? labels[bb] : -1, g, xnorm[bb], inv_wn, out + (size_t)bb * C,
                     delta ? delta + (size_t)bb * C : NULL, delta ? gz : NULL,
-                    delta && xcoef ? xcoef + bb : NULL, e);
+                    delta && xcoef ? xcoef + bb : NULL, delta && ycoef ? ycoef + bb : NULL, e);
         }
     }
     for (b = 0; b < B; ++b) cost += rowcost[b];
@@ -258,12 +275,14 @@ static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *
 ASM_REAL ASM_NAME(asoftmax_forward_g)(int B, int K, int C, const ASM_REAL *x, const ASM_REAL *w,
                                       const int *labels, const asoftmax_margin *g, ASM_REAL *out,
                                       ASM_REAL *delta, ASM_REAL *xcoef, ASM_REAL *wcoef,
-                                      ASM_REAL *xnorm, ASM_REAL *wnorm, ASM_REAL *xhat)
+                                      ASM_REAL *xnorm, ASM_REAL *wnorm, ASM_REAL *xhat,
+                                      ASM_REAL *ycoef)
 {
     void *work = NULL;
     size_t work_bytes = 0;
     ASM_REAL cost = ASM_NAME(asm_forward_work)(B, K, C, x, w, labels, g, out, delta, xcoef,
-                                               wcoef, xnorm, wnorm, xhat, &work, &work_bytes);
+                                               wcoef, xnorm, wnorm, xhat, ycoef, &work,
+                                               &work_bytes);
     free(work);
     return cost;
 }
@@ -278,8 +297,9 @@ ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, cons
     g.m1 = m;
     g.m2 = g.m3 = g.s = 0;
     g.lambda = lambda;
+    g.caffe = 0;
     return ASM_NAME(asoftmax_forward_g)(B, K, C, x, w, labels, &g, out, delta, xcoef, wcoef,
-                                        xnorm, wnorm, xhat);
+                                        xnorm, wnorm, xhat, NULL);
 }
 
 /*
@@ -297,4 +317,29 @@ void ASM_NAME(asoftmax_backward)(int B, int K, int C, const ASM_REAL *x, const A
     }
     ASM_GEMM(1, 0, C, K, B, 1, (ASM_REAL *)delta, C, (ASM_REAL *)x, K, 1, dw, K);
     ASM_NAME(asm_add_scaled_rows)(C, K, wcoef, w, dw);
+}
+
+/* gradient=caffe: dx (B,K) += ycoef_b * w_{y_b} for the labeled rows (the target's part of
+ * the official layer's x-gradient beyond delta's; asm_forward_row) */
+void ASM_NAME(asoftmax_backward_target)(int B, int K, const int *labels, const ASM_REAL *ycoef,
+                                        const ASM_REAL *w, ASM_REAL *dx)
+{
+    int b, k;
+    for (b = 0; b < B; ++b) {
+        const ASM_REAL c = ycoef[b], *wy;
+        ASM_REAL *o = dx + (size_t)b * K;
+        if (labels[b] < 0 || c == 0) continue;
+        wy = w + (size_t)labels[b] * K;
+        for (k = 0; k < K; ++k) o[k] += c * wy[k];
+    }
+}
+
+/* gradient=caffe: the weight rows (n,k) scaled to norm 1 in place, by their norms taken as in
+ * asm_row_norms (the official layer renormalizes its weights at every forward pass) */
+void ASM_NAME(asoftmax_normalize_rows)(int n, int k, ASM_REAL *a, ASM_REAL *norms)
+{
+    int i, j;
+    ASM_NAME(asm_row_norms)(n, k, a, norms);
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < k; ++j) a[(size_t)i * k + j] = a[(size_t)i * k + j] / norms[i];
 }

@@ -174,7 +174,8 @@ __global__ static void rows_logits_kernel(int C, const int *labels, asoftmax_mar
  * g.s = 0 xcoef (B); rowcost (B).
  */
 __global__ static void rows_probs_kernel(int C, const int *labels, asoftmax_margin g, float *out,
-                                         float *delta, float *gz, float *xcoef, float *rowcost,
+                                         float *delta, float *gz, float *xcoef, float *ycoef,
+                                         float *rowcost,
                                          const double *tgt, double *part, const float *xnorm,
                                          const float *wnorm)
 {
@@ -192,11 +193,20 @@ __global__ static void rows_probs_kernel(int C, const int *labels, asoftmax_marg
     if (y >= 0) { uy = tgt[4 * b]; ta = tgt[4 * b + 1]; tb = tgt[4 * b + 2]; }
     if (blockIdx.y == 0 && threadIdx.x == 0) {
         rowcost[b] = (float)(y >= 0 ? log(sum) + fmx - (double)(float)tgt[4 * b + 3] : 0);
-        if (delta && y < 0) xcoef[b] = 0;
+        if (delta && y < 0) xcoef[b] = ycoef[b] = 0;
     }
     for (j = blockIdx.y * ASM_THREADS + threadIdx.x; j < C; j += S * ASM_THREADS) {
         double p = exp(row[j] - fmx) / sum;
-        if (delta) {
+        if (delta && g.caffe) { /* gradient=caffe: asm_forward_row's branch */
+            delta[(size_t)b * C + j] = (float)(y >= 0 ? -(p - (j == y)) : 0);
+            gz[(size_t)b * C + j] = 0;
+            if (j == y) {
+                double cw, cx;
+                asoftmax_caffe_coefs(&g, uy, (double)xnorm[b], &cw, &cx);
+                xcoef[b] = (float)(-(p - 1) * cx / (1 + g.lambda));
+                ycoef[b] = (float)((p - 1) * (1 - cw) / (1 + g.lambda));
+            }
+        } else if (delta) {
             double gv, u = (j == y) ? uy : row[j];
             delta[(size_t)b * C + j] =
                 (float)asoftmax_grad_entry(y >= 0, j == y, p, u, kappa / wnorm[j], ta, &gv);
@@ -264,6 +274,17 @@ __global__ static void normalize_rows_kernel(int k, const float *x, float *norms
     nf = (float)(s > ASOFTMAX_NORM_EPS ? s : ASOFTMAX_NORM_EPS);
     if (threadIdx.x == 0) norms[blockIdx.x] = nf;
     for (i = threadIdx.x; i < k; i += ASM_THREADS) o[i] = __fdiv_rn(v[i], nf);
+}
+
+/* gradient=caffe: dx (B,K) += ycoef_b w_{y_b} for the labeled rows (asoftmax_backward_target) */
+__global__ static void add_target_rows_kernel(size_t bk, int k, const int *labels,
+                                              const float *ycoef, const float *w, float *dx)
+{
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    int y;
+    if (i >= bk) return;
+    y = labels[i / k];
+    if (y >= 0 && ycoef[i / k] != 0) dx[i] += ycoef[i / k] * w[(size_t)y * k + i % k];
 }
 
 /* y (n,k) += coef_i * x (n,k) row by row */
@@ -342,8 +363,12 @@ extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const flo
             labels_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(C, truth, s->labels_gpu);
             ASM_LAUNCHED("labels_kernel");
         }
-        s->lambda = asoftmax_lambda(&s->p, t);
-        s->margin = asoftmax_margin_at(&s->p, t, s->lambda);
+        asoftmax_schedule(s, t);
+        if (s->p.caffe) { /* gradient=caffe: the weights renormalized in place, as the CPU */
+            normalize_rows_kernel<<<C, ASM_THREADS, 0, ASM_STREAM>>>(K, l.weights_gpu, s->wnorm_gpu,
+                                                                   l.weights_gpu);
+            ASM_LAUNCHED("normalize_rows_kernel (weights)");
+        }
     }
     row_norms_kernel<<<C, ASM_THREADS, 0, ASM_STREAM>>>(C, K, l.weights_gpu, s->wnorm_gpu);
     ASM_LAUNCHED("row_norms_kernel (weights)");
@@ -358,8 +383,8 @@ extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const flo
             C, lab, s->margin, l.output_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
         ASM_LAUNCHED("rows_logits_kernel");
         rows_probs_kernel<<<grid, ASM_THREADS, 0, ASM_STREAM>>>(
-            C, lab, s->margin, l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu, s->rowcost_gpu,
-            s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
+            C, lab, s->margin, l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu, s->ycoef_gpu,
+            s->rowcost_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
         ASM_LAUNCHED("rows_probs_kernel");
         if (s->margin.s > 0) {
             xcoef_kernel<<<asoftmax_blocks(B), ASM_THREADS, 0, ASM_STREAM>>>(
@@ -390,6 +415,11 @@ extern "C" void asoftmax_backward_step_gpu(layer l, const float *input, float *d
         add_scaled_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS, 0, ASM_STREAM>>>(
             (size_t)B * K, K, s->xcoef_gpu, x, delta_in);
         ASM_LAUNCHED("add_scaled_rows_kernel (input delta)");
+        if (s->p.caffe) {
+            add_target_rows_kernel<<<asoftmax_blocks((size_t)B * K), ASM_THREADS, 0, ASM_STREAM>>>(
+                (size_t)B * K, K, s->labels_gpu, s->ycoef_gpu, l.weights_gpu, delta_in);
+            ASM_LAUNCHED("add_target_rows_kernel");
+        }
     }
     asoftmax_gemm(s, 1, 0, C, K, B, 1, l.delta_gpu, C, x, K, 1, l.weight_updates_gpu, K);
     add_scaled_rows_kernel<<<asoftmax_blocks((size_t)C * K), ASM_THREADS, 0, ASM_STREAM>>>(
@@ -412,8 +442,9 @@ extern "C" void asoftmax_update_step_gpu(layer l, int batch, float learning_rate
 /* state.input, state.truth and state.delta are device pointers here */
 extern "C" void forward_asoftmax_layer_gpu(layer l, network_state state)
 {
-    asoftmax_forward_step_gpu(l, state.input, state.truth, state.net.labels, state.train,
-                              get_current_batch(state.net));
+    const long t = (long)get_current_batch(state.net);
+    asoftmax_forward_step_gpu(l, state.input, state.truth, state.net.labels, state.train, t);
+    if (state.train) asoftmax_report(l.asoftmax, t);
 }
 
 /* Mixed precision (the fork's loss_scale, with CUDNN_HALF): a loss layer hands back its
@@ -445,9 +476,10 @@ extern "C" void update_asoftmax_layer_gpu(layer l, int batch, float learning_rat
  * the truth that forward_network_gpu pushed (when net.truth is set) */
 extern "C" void forward_asoftmax_layer_gpu(layer l, network net)
 {
+    const long t = (long)get_current_batch(&net);
     asoftmax_forward_step_gpu(l, net.input_gpu, net.truth ? net.truth_gpu : NULL, net.labels,
-                              net.train,
-                              (long)get_current_batch(&net));
+                              net.train, t);
+    if (net.train) asoftmax_report(l.asoftmax, t);
 }
 
 extern "C" void backward_asoftmax_layer_gpu(layer l, network net)

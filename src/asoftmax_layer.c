@@ -159,8 +159,10 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
     s->p = p;
     s->lambda = asoftmax_lambda(&p, 0);
     s->margin = asoftmax_margin_at(&p, (size_t)p.warmup, s->lambda); /* inference: its s */
+    s->reported = -1;
     s->labels = asoftmax_calloc((size_t)batch, sizeof(int));
     s->xcoef = asoftmax_calloc((size_t)batch, sizeof(float));
+    s->ycoef = asoftmax_calloc((size_t)batch, sizeof(float));
     s->xnorm = asoftmax_calloc((size_t)batch, sizeof(float));
     s->wcoef = asoftmax_calloc((size_t)outputs, sizeof(float));
     s->wnorm = asoftmax_calloc((size_t)outputs, sizeof(float));
@@ -185,6 +187,7 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
         s->labels_gpu = cuda_make_int_array(s->labels, (size_t)batch);
 #endif
         s->xcoef_gpu = cuda_make_array(s->xcoef, (size_t)batch);
+        s->ycoef_gpu = cuda_make_array(s->ycoef, (size_t)batch);
         s->xnorm_gpu = cuda_make_array(s->xnorm, (size_t)batch);
         s->wcoef_gpu = cuda_make_array(s->wcoef, (size_t)outputs);
         s->wnorm_gpu = cuda_make_array(s->wnorm, (size_t)outputs);
@@ -198,9 +201,10 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
     }
 #endif
 
-    fprintf(stderr, "asoftmax             %4d  ->  %4d   m1=%g m2=%g m3=%g s=%g lambda=max(%g, %g*(1+%g*t)^-%g)%s%s\n",
+    fprintf(stderr, "asoftmax             %4d  ->  %4d   m1=%g m2=%g m3=%g s=%g lambda=max(%g, %g*(1+%g*t)^-%g)%s%s%s\n",
             inputs, outputs, p.margin, p.m2, p.m3, p.s, p.lambda_min, p.lambda_base,
-            p.lambda_gamma, p.lambda_power, p.warmup ? " warmup" : "", p.tf32 ? " tf32" : "");
+            p.lambda_gamma, p.lambda_power, p.warmup ? " warmup" : "", p.tf32 ? " tf32" : "",
+            p.caffe ? " gradient=caffe" : "");
     return l;
 }
 
@@ -210,6 +214,7 @@ void free_asoftmax_state(struct asoftmax_state *s)
 #ifdef GPU
     if (s->labels_gpu) cudaFree(s->labels_gpu);
     if (s->xcoef_gpu) cuda_free(s->xcoef_gpu);
+    if (s->ycoef_gpu) cuda_free(s->ycoef_gpu);
     if (s->xnorm_gpu) cuda_free(s->xnorm_gpu);
     if (s->wcoef_gpu) cuda_free(s->wcoef_gpu);
     if (s->wnorm_gpu) cuda_free(s->wnorm_gpu);
@@ -223,12 +228,33 @@ void free_asoftmax_state(struct asoftmax_state *s)
 #endif
     free(s->labels);
     free(s->xcoef);
+    free(s->ycoef);
     free(s->xnorm);
     free(s->wcoef);
     free(s->wnorm);
     free(s->xhat);
     free(s->work);
     free(s);
+}
+
+/* lambda and the margin at training batch t, for the CPU and the GPU step */
+void asoftmax_schedule(struct asoftmax_state *s, long t)
+{
+    s->lambda = asoftmax_lambda(&s->p, (size_t)t);
+    s->margin = asoftmax_margin_at(&s->p, (size_t)t, s->lambda);
+}
+
+/* Darknet's callbacks, after a training forward at batch t: lambda and the margin on stderr at
+ * the first batch trained and at every ASOFTMAX_REPORT_EVERY-th (once per batch, whatever the
+ * subdivisions) */
+#define ASOFTMAX_REPORT_EVERY 100
+void asoftmax_report(struct asoftmax_state *s, long t)
+{
+    if (t != s->reported && (s->reported < 0 || t % ASOFTMAX_REPORT_EVERY == 0)) {
+        fprintf(stderr, "[asoftmax] batch %ld: lambda %g, m1 %g, m2 %g, m3 %g\n", t, s->lambda,
+                s->margin.m1, s->margin.m2, s->margin.m3);
+        s->reported = t;
+    }
 }
 
 /* Training (train with labels or a truth): output = softmax of the margin logits, cost[0] = summed
@@ -243,13 +269,14 @@ void asoftmax_forward_step(layer l, const float *input, const float *truth, cons
     if (train) {
         if (labels) memcpy(s->labels, labels, sizeof(int) * (size_t)l.batch);
         else asoftmax_labels_from_truth(l.batch, l.outputs, truth, s->labels);
-        s->lambda = asoftmax_lambda(&s->p, t);
-        s->margin = asoftmax_margin_at(&s->p, t, s->lambda);
+        asoftmax_schedule(s, t);
+        /* gradient=caffe: the official layer renormalizes its weights at every forward pass */
+        if (s->p.caffe) asoftmax_normalize_rows_f(l.outputs, l.inputs, l.weights, s->wnorm);
     }
     cost = asm_forward_work_f(l.batch, l.inputs, l.outputs, input, l.weights,
                               train ? s->labels : NULL, &s->margin, l.output,
                               l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm, s->xhat,
-                              &s->work, &s->work_bytes);
+                              s->ycoef, &s->work, &s->work_bytes);
     if (train) l.cost[0] = cost;
 }
 
@@ -259,6 +286,8 @@ void asoftmax_backward_step(layer l, const float *input, float *delta_in)
     struct asoftmax_state *s = l.asoftmax;
     asoftmax_backward_f(l.batch, l.inputs, l.outputs, input, l.weights, l.delta, s->xcoef,
                         s->wcoef, delta_in, l.weight_updates);
+    if (s->p.caffe && delta_in)
+        asoftmax_backward_target_f(l.batch, l.inputs, s->labels, s->ycoef, l.weights, delta_in);
 }
 
 /* SGD with momentum and weight decay, exactly as update_connected_layer's weight part
@@ -282,8 +311,9 @@ void asoftmax_update_step(layer l, int batch, float learning_rate, float momentu
 #ifdef ASOFTMAX_DARKNET_ALEXEYAB
 void forward_asoftmax_layer(layer l, network_state state)
 {
-    asoftmax_forward_step(l, state.input, state.truth, state.net.labels, state.train,
-                          get_current_batch(state.net));
+    const long t = (long)get_current_batch(state.net);
+    asoftmax_forward_step(l, state.input, state.truth, state.net.labels, state.train, t);
+    if (state.train) asoftmax_report(l.asoftmax, t);
 }
 
 void backward_asoftmax_layer(layer l, network_state state)
@@ -298,8 +328,9 @@ void update_asoftmax_layer(layer l, int batch, float learning_rate, float moment
 #else
 void forward_asoftmax_layer(layer l, network net)
 {
-    asoftmax_forward_step(l, net.input, net.truth, net.labels, net.train,
-                          (long)get_current_batch(&net));
+    const long t = (long)get_current_batch(&net);
+    asoftmax_forward_step(l, net.input, net.truth, net.labels, net.train, t);
+    if (net.train) asoftmax_report(l.asoftmax, t);
 }
 
 void backward_asoftmax_layer(layer l, network net)
@@ -399,6 +430,15 @@ int asoftmax_parse_options(list *options, int inputs, int index, int is_last,
                              "must be a number with 0 <= s <= 10000 (0: logits ||x|| cos theta)");
     p->warmup = asoftmax_opt_int(&c, options, "margin_warmup", p->warmup, 0, 0, 1 << 30,
                                  "must be an integer number of batches >= 0");
+    {
+        char *grad = option_find(options, "gradient");
+        if (grad && !strcmp(grad, "caffe")) p->caffe = 1;
+        else if (grad && strcmp(grad, "exact"))
+            asoftmax_cfg_error(&c, "gradient", grad, "must be exact (the default) or caffe");
+        if (p->caffe && (p->s != 0 || p->m2 != 0 || p->m3 != 0))
+            asoftmax_cfg_error(&c, "gradient", grad,
+                               "caffe is the official SphereFace layer's rule: it needs s=0, m2=0 and m3=0");
+    }
     p->lambda_base = asoftmax_opt_nonneg(&c, options, "lambda_base", p->lambda_base);
     p->lambda_gamma = asoftmax_opt_nonneg(&c, options, "lambda_gamma", p->lambda_gamma);
     p->lambda_power = asoftmax_opt_nonneg(&c, options, "lambda_power", p->lambda_power);

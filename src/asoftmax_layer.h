@@ -26,8 +26,10 @@ struct asoftmax_state {
     asoftmax_params p;
     float lambda;   /* lambda used by the last training forward pass */
     asoftmax_margin margin; /* the margin of the last training forward pass (warm-up) */
+    long reported;  /* the last batch whose lambda and margin were printed (-1: none) */
     int *labels;    /* (B) class of each sample from net.truth, -1 = no label */
     float *xcoef;   /* (B) see asoftmax_forward_f */
+    float *ycoef;   /* (B) gradient=caffe: see asoftmax_backward_target_f */
     float *wcoef;   /* (C) */
     float *xnorm;   /* (B) ||x_b|| */
     float *wnorm;   /* (C) ||w_j|| */
@@ -38,6 +40,7 @@ struct asoftmax_state {
     /* device twins of the above, used when gpu_index >= 0 (src/asoftmax_kernels.cu) */
     int *labels_gpu;    /* (B) */
     float *xcoef_gpu;   /* (B) */
+    float *ycoef_gpu;   /* (B) */
     float *wcoef_gpu;   /* (C) */
     float *xnorm_gpu;   /* (B) */
     float *wnorm_gpu;   /* (C) */
@@ -58,11 +61,19 @@ float asoftmax_forward_f(int B, int K, int C, const float *x, const float *w, co
 /* the same with the general margin (m1 real, m2, m3, s, lambda: asoftmax_math.h) */
 float asoftmax_forward_g_f(int B, int K, int C, const float *x, const float *w, const int *labels,
                            const asoftmax_margin *g, float *out, float *delta, float *xcoef,
-                           float *wcoef, float *xnorm, float *wnorm, float *xhat);
+                           float *wcoef, float *xnorm, float *wnorm, float *xhat, float *ycoef);
 double asoftmax_forward_g_d(int B, int K, int C, const double *x, const double *w,
                             const int *labels, const asoftmax_margin *g, double *out,
                             double *delta, double *xcoef, double *wcoef, double *xnorm,
-                            double *wnorm, double *xhat);
+                            double *wnorm, double *xhat, double *ycoef);
+/* gradient=caffe (g->caffe): ycoef (B) from the forward, then dx += ycoef_b w_{y_b}; and the
+ * official layer's in-place renormalization of the weight rows (norms (n) written) */
+void asoftmax_backward_target_f(int B, int K, const int *labels, const float *ycoef,
+                                const float *w, float *dx);
+void asoftmax_backward_target_d(int B, int K, const int *labels, const double *ycoef,
+                                const double *w, double *dx);
+void asoftmax_normalize_rows_f(int n, int k, float *a, float *norms);
+void asoftmax_normalize_rows_d(int n, int k, double *a, double *norms);
 void asoftmax_backward_f(int B, int K, int C, const float *x, const float *w, const float *delta,
                          const float *xcoef, const float *wcoef, float *dx, float *dw);
 double asoftmax_forward_d(int B, int K, int C, const double *x, const double *w,
@@ -125,6 +136,11 @@ void asoftmax_update_step_gpu(layer l, int batch, float learning_rate, float mom
 void push_asoftmax_layer(layer l);
 void pull_asoftmax_layer(layer l);
 #endif
+
+/* lambda and the margin (s->lambda, s->margin) at training batch t */
+void asoftmax_schedule(struct asoftmax_state *s, long t);
+/* prints them on stderr at the first batch trained and every 100th (Darknet's callbacks) */
+void asoftmax_report(struct asoftmax_state *s, long t);
 
 /* Validates an [asoftmax] section (layer `index`, `inputs` floats in, last layer or not):
  * returns 0 and fills *p and *outputs, or returns -1 with one message naming the layer, the

@@ -31,7 +31,7 @@
  * weight row gives zero logits and finite gradients instead of NaN. */
 #define ASOFTMAX_NORM_EPS 1e-12
 
-/* The margin family (docs/math.md §6): which published layer a section imitates; it only
+/* The margin family (docs/math.md §7): which published layer a section imitates; it only
  * chooses the defaults of the keys below (asoftmax_type_params). */
 enum { ASOFTMAX_SPHEREFACE = 0, ASOFTMAX_ARCFACE = 1, ASOFTMAX_COSFACE = 2 };
 
@@ -47,6 +47,7 @@ typedef struct asoftmax_params {
     double s;            /* > 0: normalized features, logits s cos theta; 0: ||x|| cos theta */
     int warmup;          /* margin_warmup: batches over which m1, m2, m3 ramp up from 1, 0, 0 */
     int type;            /* ASOFTMAX_SPHEREFACE, _ARCFACE or _COSFACE */
+    int caffe;           /* gradient=caffe: the official Caffe layer's rule (docs/math.md §5) */
 } asoftmax_params;
 
 /* The defaults of each type: SphereFace's are the official SphereFace-20 values; ArcFace
@@ -85,6 +86,7 @@ typedef struct asoftmax_margin {
     double m1, m2, m3; /* m1 >= 1, 0 <= m2 < pi, m3 >= 0 */
     double s;          /* 0: logits ||x|| cos theta; > 0: s cos theta */
     double lambda;     /* >= 0 */
+    int caffe;         /* 1: the official Caffe layer's gradient rule instead of the exact one */
 } asoftmax_margin;
 
 /* 1 when v is neither NaN nor +-Inf, read from its IEEE-754 bits (exponent field all ones =
@@ -109,6 +111,7 @@ static inline asoftmax_margin asoftmax_margin_at(const asoftmax_params *p, size_
     g.m3 = p->m3 * w;
     g.s = p->s;
     g.lambda = lambda;
+    g.caffe = p->caffe;
     return g;
 }
 
@@ -174,7 +177,7 @@ ASOFTMAX_HD static inline int asoftmax_integer_margin(const asoftmax_margin *g)
  * is unbounded there for ArcFace (phi = m2 at theta = 0), and 0/0 for m2 = 0. */
 #define ASOFTMAX_SIN_MIN 1e-6
 
-/* The general psi of c = cos(theta) in [-1, 1] (docs/math.md §6), SphereFace-R's extension
+/* The general psi of c = cos(theta) in [-1, 1] (docs/math.md §7), SphereFace-R's extension
  * of the combined margin: phi = m1 theta + m2, k = floor(phi / pi),
  *   psi = (-1)^k cos(phi) - 2k - m3,   d psi / dc = (-1)^k m1 sin(phi) / sin(theta).
  * Continuous, with a continuous derivative, and decreasing in theta on [0, pi] for every
@@ -200,7 +203,7 @@ ASOFTMAX_HD static inline double asoftmax_psi_general(double m1, double m2, doub
     return sign * cos(phi) - 2 * k - m3;
 }
 
-/* The target's margin logit, general form (docs/math.md §6): the plain target logit
+/* The target's margin logit, general form (docs/math.md §7): the plain target logit
  * u_y = rho cos theta_y with rho = ||x|| (s = 0) or s (s > 0), so c = u_y / rho, and
  *   f_y = (lambda u_y + rho psi(c)) / (1 + lambda),
  *   *a  = d f_y / d u_y = (lambda + psi'(c)) / (1 + lambda),
@@ -218,6 +221,23 @@ ASOFTMAX_HD static inline double asoftmax_target_logit_g(const asoftmax_margin *
     *a = (g->lambda + dpsi) / (1 + g->lambda);
     *b = (psi - c * dpsi) / (1 + g->lambda);
     return (g->lambda * uy + rho * psi) / (1 + g->lambda);
+}
+
+/* gradient=caffe (docs/math.md §5): the official Caffe layer writes the exact x-gradient of
+ * the target's ||x|| psi(c) as cw w^_y + cx x with cw = psi'(c), cx = (psi - c psi') / r, and
+ * back-propagates (cw, cx) / sqrt(cw^2 + cx^2) instead. Returns them, normalized, for the
+ * target's plain logit u_y = r c (s = 0). */
+ASOFTMAX_HD static inline void asoftmax_caffe_coefs(const asoftmax_margin *g, double uy, double r,
+                                                    double *cw, double *cx)
+{
+    double c = uy / r, psi, dpsi, n;
+    c = c > 1 ? 1 : (c < -1 ? -1 : c);
+    if (asoftmax_integer_margin(g)) psi = asoftmax_psi((int)g->m1, c, &dpsi);
+    else psi = asoftmax_psi_general(g->m1, g->m2, g->m3, c, &dpsi);
+    *cw = dpsi;
+    *cx = (psi - c * dpsi) / r;
+    n = sqrt(*cw * *cw + *cx * *cx);
+    if (n > 0) { *cw /= n; *cx /= n; }
 }
 
 /* The backward state of one (sample, class) entry: probability p = softmax(f)_j, plain logit

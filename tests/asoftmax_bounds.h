@@ -75,10 +75,10 @@ static double asm_gamma(double n) { return n * ASM_U / (1 - n * ASM_U); }
 /* The margin family the tests run (CPU float vs exact, GPU vs CPU, gradient checks):
  * SphereFace-R (real m1 with a scale), real m1 with lambda, ArcFace, CosFace, combined,
  * SphereFace m = 4 with a scale, real m1 with m2, m3 and lambda, ArcFace at a small scale.
- * m1, m2, m3, s, lambda. */
+ * m1, m2, m3, s, lambda, caffe. */
 static const asoftmax_margin asm_margin_family[] = {
-    {1.7, 0, 0, 30, 0}, {2.5, 0, 0, 0, 5}, {1, 0.5, 0, 64, 0}, {1, 0, 0.35, 64, 0},
-    {1.3, 0.2, 0.1, 16, 0}, {4, 0, 0, 16, 5}, {3.5, 0.3, 0.2, 0, 1}, {1, 0.5, 0, 4, 0},
+    {1.7, 0, 0, 30, 0, 0}, {2.5, 0, 0, 0, 5, 0}, {1, 0.5, 0, 64, 0, 0}, {1, 0, 0.35, 64, 0, 0},
+    {1.3, 0.2, 0.1, 16, 0, 0}, {4, 0, 0, 16, 5, 0}, {3.5, 0.3, 0.2, 0, 1, 0}, {1, 0.5, 0, 4, 0, 0},
 };
 #define ASM_NFAMILY ((int)(sizeof(asm_margin_family) / sizeof(asm_margin_family[0])))
 
@@ -142,7 +142,7 @@ static double asm_psi2_near(const asoftmax_margin *g, double c, double ec)
     return worst;
 }
 
-/* The bounds for the margin g (docs/math.md §6): as above with the plain logits
+/* The bounds for the margin g (docs/math.md §7): as above with the plain logits
  * u_bj = rho cos theta_bj, rho = ||x_b|| (s = 0) or s, and for the general psi the
  * SphereFace constant P2 replaced by |psi''| near c (asm_psi2_near: first order in u, like
  * every term here). s > 0: delta_bj = -G'_bj kappa / n_j, kappa = s / ||x_b|| (one more
@@ -159,7 +159,8 @@ static asm_bounds asm_error_bounds_g(int B, int K, int C, const float *xf, const
            *wc = asm_bounds_alloc(C), *xn = asm_bounds_alloc(B), *wn = asm_bounds_alloc(C),
            *xh = asm_bounds_alloc(BK), *z = asm_bounds_alloc(BC), *ez = asm_bounds_alloc(BC),
            *ef = asm_bounds_alloc(BC), *eG = asm_bounds_alloc(BC), *exc = asm_bounds_alloc(B),
-           *ewc = asm_bounds_alloc(C), *sgz = asm_bounds_alloc(C), *G = asm_bounds_alloc(BC);
+           *ewc = asm_bounds_alloc(C), *sgz = asm_bounds_alloc(C), *G = asm_bounds_alloc(BC),
+           *yc = asm_bounds_alloc(B), *eyc = asm_bounds_alloc(B);
     size_t i;
     int b, j, k;
 
@@ -169,12 +170,22 @@ static asm_bounds asm_error_bounds_g(int B, int K, int C, const float *xf, const
     r.dw = asm_bounds_alloc(CK); r.dw_err = asm_bounds_alloc(CK);
     r.out_inf = asm_bounds_alloc(BC); r.out_inf_err = asm_bounds_alloc(BC);
     for (i = 0; i < BK; ++i) x[i] = xf[i];
-    for (i = 0; i < CK; ++i) w[i] = wf[i];
+    if (g->caffe) { /* the weights as the layer renormalizes them in float (both devices alike) */
+        float *wn1 = calloc((size_t)C, sizeof(float)), *w1 = calloc(CK ? CK : 1, sizeof(float));
+        memcpy(w1, wf, sizeof(float) * CK);
+        asoftmax_normalize_rows_f(C, K, w1, wn1);
+        for (i = 0; i < CK; ++i) w[i] = w1[i];
+        free(wn1);
+        free(w1);
+    } else {
+        for (i = 0; i < CK; ++i) w[i] = wf[i];
+    }
 
     /* the exact step */
-    r.cost = asoftmax_forward_g_d(B, K, C, x, w, labels, g, r.out, r.delta, xc, wc, xn, wn, xh);
+    r.cost = asoftmax_forward_g_d(B, K, C, x, w, labels, g, r.out, r.delta, xc, wc, xn, wn, xh, yc);
     asoftmax_backward_d(B, K, C, x, w, r.delta, xc, wc, r.dx, r.dw);
-    asoftmax_forward_g_d(B, K, C, x, w, NULL, g, r.out_inf, NULL, NULL, NULL, xn, wn, xh);
+    if (g->caffe && labels) asoftmax_backward_target_d(B, K, labels, yc, w, r.dx);
+    asoftmax_forward_g_d(B, K, C, x, w, NULL, g, r.out_inf, NULL, NULL, NULL, xn, wn, xh, NULL);
 
     /* plain logits: u (in z), e_u, and e_f with the target's margin logit */
     for (b = 0; b < B; ++b) {
@@ -226,7 +237,18 @@ static asm_bounds asm_error_bounds_g(int B, int K, int C, const float *xf, const
             py = r.out[by];
             for (j = 0; j < C; ++j) eG[(size_t)b * C + j] = r.out_err[(size_t)b * C + j];
             eG[by] = fabs(a) * r.out_err[by] + fabs(py - 1) * ea;
-            if (g->s > 0) {
+            if (g->caffe) {
+                /* gradient=caffe: delta = -(p - [j = y]) (e_p); (cw, cx) = (psi', q) / N with
+                 * q = (psi - c psi') / r, N their norm: a unit vector moves by at most
+                 * |d(psi', q)| / N, with d psi' = psi'' e_c, dq = -c psi'' e_c / r + 2u |q| */
+                const double q = (psi - c * dpsi) / rho, N = sqrt(dpsi * dpsi + q * q);
+                double cw, cx, ecc;
+                asoftmax_caffe_coefs(g, uy, rho, &cw, &cx);
+                ecc = N > 0 ? (P2 * ec * (1 + fabs(c) / rho) + 2 * u * fabs(q)) / N + 2 * u : 0;
+                for (j = 0; j < C; ++j) eG[(size_t)b * C + j] = r.out_err[(size_t)b * C + j];
+                exc[b] = (r.out_err[by] * fabs(cx) + fabs(py - 1) * ecc) / (1 + lambda) + 3 * u * fabs(xc[b]);
+                eyc[b] = (r.out_err[by] * fabs(1 - cw) + fabs(py - 1) * ecc) / (1 + lambda) + 3 * u * fabs(yc[b]);
+            } else if (g->s > 0) {
                 double sg = 0, sa = 0;
                 for (j = 0; j < C; ++j) {
                     const size_t bj = (size_t)b * C + j;
@@ -242,11 +264,15 @@ static asm_bounds asm_error_bounds_g(int B, int K, int C, const float *xf, const
 
     r.cost_err += 2 * u * fabs(r.cost) + B * ASM_TINY; /* cost_b >= 0, stored as float (GPU: per row) */
 
-    /* delta, wcoef */
+    /* delta, wcoef (gradient=caffe: delta = -(p - [j = y]) as it is, wcoef = 0) */
     for (b = 0; b < B; ++b) {
         const double kappa = g->s > 0 ? g->s / xn[b] : 1, rk = g->s > 0 ? 3 * u : 2 * u;
         for (j = 0; j < C; ++j) {
             const size_t bj = (size_t)b * C + j;
+            if (g->caffe) {
+                r.delta_err[bj] = eG[bj] + u * fabs(r.delta[bj]) + ASM_TINY;
+                continue;
+            }
             r.delta_err[bj] = kappa * (eG[bj] + rk * fabs(G[bj])) / wn[j] + ASM_TINY;
             ewc[j] += eG[bj] * fabs(z[bj]) + fabs(G[bj]) * ez[bj];
             sgz[j] += fabs(G[bj] * z[bj]);
@@ -255,19 +281,25 @@ static asm_bounds asm_error_bounds_g(int B, int K, int C, const float *xf, const
     for (j = 0; j < C; ++j)
         ewc[j] = (ewc[j] + asm_gamma(B + 1) * sgz[j]) / (wn[j] * wn[j]) + 3 * u * fabs(wc[j]);
 
-    /* dx (B,K) = delta.W + diag(xcoef) X;  dw (C,K) = delta^T.X + diag(wcoef) W */
+    /* dx (B,K) = delta.W + diag(xcoef) X (+ ycoef_b w_{y_b}, gradient=caffe);
+     * dw (C,K) = delta^T.X + diag(wcoef) W */
     for (b = 0; b < B; ++b)
-        for (k = 0; k < K; ++k)
-            r.dx_err[(size_t)b * K + k] = asm_product_err(
-                C, r.delta + (size_t)b * C, r.delta_err + (size_t)b * C, 1, w + k, K, xc[b],
-                exc[b], x[(size_t)b * K + k]);
+        for (k = 0; k < K; ++k) {
+            double *e = &r.dx_err[(size_t)b * K + k];
+            *e = asm_product_err(C, r.delta + (size_t)b * C, r.delta_err + (size_t)b * C, 1, w + k, K,
+                                 xc[b], exc[b], x[(size_t)b * K + k]);
+            if (g->caffe && labels && labels[b] >= 0) {
+                const double t = w[(size_t)labels[b] * K + k];
+                *e += eyc[b] * fabs(t) + asm_gamma(C + 3) * fabs(yc[b] * t);
+            }
+        }
     for (j = 0; j < C; ++j)
         for (k = 0; k < K; ++k)
             r.dw_err[(size_t)j * K + k] = asm_product_err(
                 B, r.delta + j, r.delta_err + j, C, x + k, K, wc[j], ewc[j], w[(size_t)j * K + k]);
 
     free(x); free(w); free(xc); free(wc); free(xn); free(wn); free(xh); free(z); free(ez);
-    free(ef); free(eG); free(exc); free(ewc); free(sgz); free(G);
+    free(ef); free(eG); free(exc); free(ewc); free(sgz); free(G); free(yc); free(eyc);
     return r;
 }
 

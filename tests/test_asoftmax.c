@@ -129,7 +129,7 @@ static double cost_g(const problem *p, const asoftmax_margin *g)
     double *out = dalloc((size_t)p->B * p->C), *xn = dalloc(p->B), *wn = dalloc(p->C);
     double *xh = dalloc((size_t)p->B * p->K);
     double c = asoftmax_forward_g_d(p->B, p->K, p->C, p->x, p->w, p->y, g, out, NULL, NULL, NULL,
-                                    xn, wn, xh);
+                                    xn, wn, xh, NULL);
     free(out); free(xh); free(xn); free(wn);
     return c;
 }
@@ -137,7 +137,7 @@ static double cost_g(const problem *p, const asoftmax_margin *g)
 /* SphereFace's integer margin of a problem */
 static asoftmax_margin margin_of(const problem *p)
 {
-    asoftmax_margin g = {p->m, 0, 0, 0, p->lambda};
+    asoftmax_margin g = {p->m, 0, 0, 0, p->lambda, 0};
     return g;
 }
 
@@ -232,7 +232,7 @@ static int grads_g(const problem *p, const asoftmax_margin *g, double *gx, doubl
     int finite = 1;
     memset(gx, 0, sizeof(double) * p->B * p->K);
     memset(gw, 0, sizeof(double) * p->C * p->K);
-    cost = asoftmax_forward_g_d(p->B, p->K, p->C, p->x, p->w, p->y, g, out, delta, xc, wc, xn, wn, xh);
+    cost = asoftmax_forward_g_d(p->B, p->K, p->C, p->x, p->w, p->y, g, out, delta, xc, wc, xn, wn, xh, NULL);
     asoftmax_backward_d(p->B, p->K, p->C, p->x, p->w, delta, xc, wc, gx, gw);
     finite = asoftmax_is_finite(cost);
     for (i = 0; i < (size_t)p->B * p->K; ++i) { gx[i] = -gx[i]; finite = finite && asoftmax_is_finite(gx[i]); }
@@ -363,7 +363,7 @@ static void test_margins(void)
         for (k = 0; k < K; ++k) { x[k] = w[k]; x[K + k] = -2 * w[k]; x[3 * K + k] = 0; }
         x[2 * K] = (float)(-sin(M_PI / 4 + t) * 3); x[2 * K + 1] = 0; x[2 * K + 2] = (float)(cos(M_PI / 4 + t) * 3);
         x[4 * K] = 1; x[4 * K + 1] = -1; x[4 * K + 2] = 0.5f; /* its class (2) has a zero weight row */
-        cost = asoftmax_forward_g_f(B, K, C, x, w, y, g, out, delta, xc, wc, xn, wn, xh);
+        cost = asoftmax_forward_g_f(B, K, C, x, w, y, g, out, delta, xc, wc, xn, wn, xh, NULL);
         fin = asoftmax_is_finite(cost);
         for (i = 0; i < B * C; ++i) fin = fin && asoftmax_is_finite(out[i]) && asoftmax_is_finite(delta[i]);
         for (i = 0; i < B; ++i) fin = fin && asoftmax_is_finite(xc[i]);
@@ -389,6 +389,106 @@ static void test_margins(void)
     }
 }
 
+/* ---- 1c. gradient=caffe against the official Caffe layer's formulas ----
+ * MarginInnerProduct (SphereFace's Caffe code, m = 1..4) written out as that code computes
+ * it, from its sign polynomials: forward f_y = (|x| psi(c) + lambda x.w_y) / (1 + lambda) on
+ * weights renormalized to norm 1; backward g = softmax(f) - onehot, weight gradient g^T X,
+ * x-gradient sum_j g_j w_j with the target's (coeff_w w_y + coeff_x x) / (1 + lambda)
+ * scaled to a unit coefficient vector, plus lambda / (1 + lambda) g_y w_y. */
+static double sgn(double v) { return (v > 0) - (v < 0); }
+
+static void caffe_reference(int B, int K, int C, int m, double lambda, const double *x,
+                            const double *w, const int *y, double *dx, double *dw)
+{
+    int b, j, k;
+    double *f = dalloc(C);
+    memset(dx, 0, sizeof(double) * B * K);
+    memset(dw, 0, sizeof(double) * C * K);
+    for (b = 0; b < B; ++b) {
+        const double *xb = x + (size_t)b * K;
+        double xn = 0, mx = -INFINITY, sum = 0, c = 0, cw = 1, cx = 0, nrm;
+        if (y[b] < 0) continue;
+        for (k = 0; k < K; ++k) xn += xb[k] * xb[k];
+        xn = sqrt(xn);
+        for (j = 0; j < C; ++j) {
+            double d = 0;
+            for (k = 0; k < K; ++k) d += xb[k] * w[(size_t)j * K + k];
+            f[j] = d;
+            if (j == y[b]) c = d / xn;
+        }
+        if (m > 1) {
+            const double s0 = sgn(c), c2 = c * c, c3 = c2 * c, c4 = c2 * c2;
+            double psi;
+            if (m == 2) {
+                psi = 2 * s0 * c2 - 1;
+                cw = 4 * s0 * c;
+                cx = -(2 * s0 * c2 + 1) / xn;
+            } else if (m == 3) {
+                const double s1 = sgn(fabs(c) - 0.5), s2 = s0 * (1 + s1) - 2;
+                psi = s1 * (4 * c3 - 3 * c) + s2;
+                cw = s1 * (12 * c2 - 3);
+                cx = -(8 * s1 * c3 - s2) / xn;
+            } else {
+                const double s3 = s0 * sgn(2 * c2 - 1), s4 = 2 * s0 + s3 - 3;
+                psi = s3 * (8 * c4 - 8 * c2 + 1) + s4;
+                cw = s3 * (32 * c3 - 16 * c);
+                cx = -(s3 * (24 * c4 - 8 * c2 - 1) - s4) / xn;
+            }
+            f[y[b]] = (xn * psi + lambda * f[y[b]]) / (1 + lambda);
+            nrm = sqrt(cw * cw + cx * cx);
+            cw /= nrm;
+            cx /= nrm;
+        }
+        for (j = 0; j < C; ++j) mx = fmax(mx, f[j]);
+        for (j = 0; j < C; ++j) sum += exp(f[j] - mx);
+        for (j = 0; j < C; ++j) {
+            const double g = exp(f[j] - mx) / sum - (j == y[b]);
+            const double *wj = w + (size_t)j * K;
+            for (k = 0; k < K; ++k) dw[(size_t)j * K + k] += g * xb[k];
+            if (m == 1 || j != y[b]) {
+                for (k = 0; k < K; ++k) dx[(size_t)b * K + k] += g * wj[k];
+            } else {
+                for (k = 0; k < K; ++k)
+                    dx[(size_t)b * K + k] += g * ((lambda + cw) * wj[k] + cx * xb[k]) / (1 + lambda);
+            }
+        }
+    }
+    free(f);
+}
+
+static void test_caffe_gradient(void)
+{
+    static const double lambdas[] = {0, 5, 1000};
+    double worst = 0;
+    int m, li, rep;
+    for (m = 1; m <= 4; ++m)
+        for (li = 0; li < 3; ++li)
+            for (rep = 0; rep < 3; ++rep) {
+                problem p = make_problem(5 + rep, 6, 7, m, lambdas[li], 1);
+                const size_t BK = (size_t)p.B * p.K, CK = (size_t)p.C * p.K, BC = (size_t)p.B * p.C;
+                asoftmax_margin g = {m, 0, 0, 0, lambdas[li], 1};
+                double *out = dalloc(BC), *delta = dalloc(BC), *xc = dalloc(p.B), *wc = dalloc(p.C);
+                double *yc = dalloc(p.B), *xn = dalloc(p.B), *wn = dalloc(p.C), *xh = dalloc(BK);
+                double *dx = dalloc(BK), *dw = dalloc(CK), *rdx = dalloc(BK), *rdw = dalloc(CK), e = 0;
+                size_t i;
+                asoftmax_normalize_rows_d(p.C, p.K, p.w, wn); /* as the layer does in training */
+                asoftmax_forward_g_d(p.B, p.K, p.C, p.x, p.w, p.y, &g, out, delta, xc, wc, xn, wn, xh, yc);
+                asoftmax_backward_d(p.B, p.K, p.C, p.x, p.w, delta, xc, wc, dx, dw);
+                asoftmax_backward_target_d(p.B, p.K, p.y, yc, p.w, dx);
+                caffe_reference(p.B, p.K, p.C, m, lambdas[li], p.x, p.w, p.y, rdx, rdw);
+                for (i = 0; i < BK; ++i) e = fmax(e, rel_err(-dx[i], rdx[i]));
+                for (i = 0; i < CK; ++i) e = fmax(e, rel_err(-dw[i], rdw[i]));
+                for (i = 0; i < (size_t)p.C; ++i) e = fmax(e, fabs(wc[i]));
+                CHECK(e < 1e-12, "gradient=caffe m=%d lambda=%g B=%d: differs from the Caffe formulas by %.3g",
+                      m, lambdas[li], p.B, e);
+                worst = fmax(worst, e);
+                free(out); free(delta); free(xc); free(wc); free(yc); free(xn); free(wn); free(xh);
+                free(dx); free(dw); free(rdx); free(rdw);
+                free_problem(&p);
+            }
+    printf("gradient=caffe vs the Caffe layer's formulas: worst difference %.3g\n", worst);
+}
+
 /* ---- 2. float instantiation against the exact (double) step, within derived bounds ---- */
 /* Every float result (cost, training and inference output, the layer's delta, input delta,
  * weight updates) within its per-entry rounding bound (tests/asoftmax_bounds.h) of the
@@ -402,7 +502,7 @@ static double float_case(const problem *p, const asoftmax_margin *g)
     const size_t BK = (size_t)p->B * p->K, CK = (size_t)p->C * p->K, BC = (size_t)p->B * p->C;
     float *xf = falloc(BK), *wf = falloc(CK), *of = falloc(BC), *df = falloc(BC);
     float *xcf = falloc(p->B), *wcf = falloc(p->C), *xnf = falloc(p->B), *wnf = falloc(p->C);
-    float *dxf = falloc(BK), *dwf = falloc(CK), *xhf = falloc(BK), cf;
+    float *dxf = falloc(BK), *dwf = falloc(CK), *xhf = falloc(BK), *ycf = falloc(p->B), cf;
     double q[6], qmax = 0;
     asm_bounds e;
     size_t i;
@@ -411,22 +511,25 @@ static double float_case(const problem *p, const asoftmax_margin *g)
     if (p->B > 2) memset(xf, 0, sizeof(float) * p->K);                            /* zero feature */
     if (p->C > 2) memset(wf + (size_t)(p->C - 1) * p->K, 0, sizeof(float) * p->K); /* zero weight row */
     e = asm_error_bounds_g(p->B, p->K, p->C, xf, wf, p->y, g);
-    cf = asoftmax_forward_g_f(p->B, p->K, p->C, xf, wf, p->y, g, of, df, xcf, wcf, xnf, wnf, xhf);
+    if (g->caffe) asoftmax_normalize_rows_f(p->C, p->K, wf, wnf); /* as the layer in training */
+    cf = asoftmax_forward_g_f(p->B, p->K, p->C, xf, wf, p->y, g, of, df, xcf, wcf, xnf, wnf, xhf, ycf);
     asoftmax_backward_f(p->B, p->K, p->C, xf, wf, df, xcf, wcf, dxf, dwf);
+    if (g->caffe) asoftmax_backward_target_f(p->B, p->K, p->y, ycf, wf, dxf);
     q[0] = asm_bound_ratio(1, &cf, &e.cost, &e.cost_err, 1);
     q[1] = asm_bound_ratio(BC, of, e.out, e.out_err, 1);
     q[2] = asm_bound_ratio(BC, df, e.delta, e.delta_err, 1);
     q[3] = asm_bound_ratio(BK, dxf, e.dx, e.dx_err, 1);
     q[4] = asm_bound_ratio(CK, dwf, e.dw, e.dw_err, 1);
-    asoftmax_forward_g_f(p->B, p->K, p->C, xf, wf, NULL, g, of, NULL, NULL, NULL, xnf, wnf, xhf);
+    asoftmax_forward_g_f(p->B, p->K, p->C, xf, wf, NULL, g, of, NULL, NULL, NULL, xnf, wnf, xhf, NULL);
     q[5] = asm_bound_ratio(BC, of, e.out_inf, e.out_inf_err, 1);
     for (i = 0; i < 6; ++i) qmax = q[i] > qmax || q[i] != q[i] ? q[i] : qmax;
-    CHECK(qmax <= 1, "float vs exact m1=%g m2=%g m3=%g s=%g lambda=%g B=%d K=%d C=%d: error / bound: "
+    CHECK(qmax <= 1, "float vs exact m1=%g m2=%g m3=%g s=%g lambda=%g caffe=%d B=%d K=%d C=%d: error / bound: "
           "cost %.3g, output %.3g, delta %.3g, input delta %.3g, weight updates %.3g, inference %.3g",
-          g->m1, g->m2, g->m3, g->s, g->lambda, p->B, p->K, p->C, q[0], q[1], q[2], q[3], q[4], q[5]);
+          g->m1, g->m2, g->m3, g->s, g->lambda, g->caffe, p->B, p->K, p->C, q[0], q[1], q[2], q[3],
+          q[4], q[5]);
     asm_free_bounds(&e);
     free(xf); free(wf); free(of); free(df); free(xcf); free(wcf); free(xnf); free(wnf);
-    free(dxf); free(dwf); free(xhf);
+    free(dxf); free(dwf); free(xhf); free(ycf);
     return qmax;
 }
 
@@ -460,8 +563,18 @@ static void test_float_vs_double(void)
             worst_g = q > worst_g || q != q ? q : worst_g;
             free_problem(&p);
         }
-    printf("float vs double: worst error / derived bound %.3g, margin family %.3g (must be <= 1)\n",
-           worst, worst_g);
+    for (m = 1; m <= 4; ++m) /* gradient=caffe */
+        for (li = 0; li < 3; ++li)
+            for (s = 0; s < nshapes - 1; ++s) {
+                problem p = make_problem(shapes[s][0], shapes[s][1], shapes[s][2], m, lambdas[li], 1);
+                asoftmax_margin g = margin_of(&p);
+                g.caffe = 1;
+                q = float_case(&p, &g);
+                worst_g = q > worst_g || q != q ? q : worst_g;
+                free_problem(&p);
+            }
+    printf("float vs double: worst error / derived bound %.3g, margin family and gradient=caffe %.3g "
+           "(must be <= 1)\n", worst, worst_g);
 }
 
 /* ---- 3. forward ---- */
@@ -1061,7 +1174,8 @@ static void test_validation(void)
         {"margin", "0"}, {"margin", "-2"}, {"margin", "0.99"}, {"margin", "four"}, {"margin", "65"},
         {"margin", "nan"}, {"m2", "-0.1"}, {"m2", "3.1415926535897931"}, {"m2", "inf"}, {"m3", "-0.35"},
         {"m3", "2.5"}, {"s", "-1"}, {"s", "nan"}, {"s", "1e5"}, {"type", "normface"},
-        {"type", "ArcFace"}, {"margin_warmup", "-5"}, {"margin_warmup", "1.5"},
+        {"type", "ArcFace"}, {"margin_warmup", "-5"}, {"margin_warmup", "1.5"}, {"gradient", "Caffe"},
+        {"gradient", "approx"},
         {"margin", "99999999999999999999"}, {"output", "1"}, {"output", "ten"},
         {"lambda_base", "-1"}, {"lambda_base", "inf"}, {"lambda_base", "Infinity"},
         {"lambda_gamma", "nan"}, {"lambda_gamma", "-nan"}, {"lambda_gamma", "1e999"},
@@ -1075,7 +1189,7 @@ static void test_validation(void)
         {"lambda_min", "0x1p-3"}, {"margin", "1"}, {"margin", "64"}, {"tf32", "0"},
         {"margin", "2.5"}, {"margin", "1.7"}, {"m2", "0"}, {"m2", "3.14159"}, {"m3", "2"},
         {"s", "0"}, {"s", "64"}, {"type", "sphereface"}, {"type", "cosface"},
-        {"margin_warmup", "0"}, {"margin_warmup", "20000"},
+        {"margin_warmup", "0"}, {"margin_warmup", "20000"}, {"gradient", "caffe"}, {"gradient", "exact"},
     };
     static const double finite[] = {0.0, -0.0, 1.0, -1e308, 1.7976931348623157e308,
                                     4.9406564584124654e-324};
@@ -1103,6 +1217,17 @@ static void test_validation(void)
           p.margin == 4 && p.lambda_base == 1000.f && p.tf32 == 0,
           "a valid value is not stored as given");
     CHECK(parse_one("tf32", "1", 5, 1, &p, msg, sizeof(msg)) == 0 && p.tf32 == 1, "tf32=1: %s", msg);
+    { /* gradient=caffe is SphereFace's: not with a scale or an additive margin */
+        list *o = make_list();
+        int outs = 0;
+        option_insert(o, "output", "3");
+        option_insert(o, "type", "arcface");
+        option_insert(o, "gradient", "caffe");
+        CHECK(asoftmax_parse_options(o, 5, 7, 1, &p, &outs, msg, sizeof(msg)) == -1 &&
+              strstr(msg, "[asoftmax] layer 7: gradient = 'caffe': ") == msg, "caffe + arcface: '%s'", msg);
+        free_list_contents(o);
+        free_list(o);
+    }
     /* type= chooses the published defaults; other keys still override them */
     CHECK(parse_one("type", "arcface", 5, 1, &p, msg, sizeof(msg)) == 0 && p.type == ASOFTMAX_ARCFACE &&
           p.s == 64 && p.m2 == 0.5 && p.m3 == 0 && p.margin == 1 && p.lambda_base == 0 && p.lambda_min == 0,
@@ -1122,6 +1247,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep every line if a sanitizer ends the process */
     test_gradcheck();
     test_margins();
+    test_caffe_gradient();
     test_float_vs_double();
     test_forward();
     test_adapter(dir);

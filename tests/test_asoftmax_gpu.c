@@ -125,6 +125,7 @@ static void run_case_g(int B, int K, int C, asoftmax_margin mg)
     p.m2 = mg.m2;
     p.m3 = mg.m3;
     p.s = mg.s;
+    p.caffe = mg.caffe;
     p.lambda_base = lambda;
     p.lambda_min = lambda; /* lambda(t) = lambda for every t */
     mg.lambda = lambda;    /* the float the layer uses */
@@ -167,8 +168,9 @@ static void run_case_g(int B, int K, int C, asoftmax_margin mg)
     compare("cost", 1, &l.cost[0], &cost_c, &e.cost, &e.cost_err, where);
     g = pull(l.output_gpu, BC); compare("training output", BC, g, out_c, e.out, e.out_err, where); free(g);
     g = pull(l.delta_gpu, BC); compare("layer delta", BC, g, delta_c, e.delta, e.delta_err, where); free(g);
-    { /* the labels path (train_network's net.labels: B host ints, no truth on the device)
-       * runs the same kernels on the same labels: bit-identical output, delta and cost */
+    if (!mg.caffe) { /* the labels path (train_network's net.labels: B host ints, no truth on
+       * the device) runs the same kernels on the same labels: bit-identical output, delta and
+       * cost (gradient=caffe would renormalize the weights once more first) */
         float *o1 = pull(l.output_gpu, BC), *d1 = pull(l.delta_gpu, BC), *o2, *d2;
         const float c1 = l.cost[0];
         asoftmax_forward_step_gpu(l, x_gpu, NULL, labels, 1, t);
@@ -310,7 +312,7 @@ static void tf32_case(int B, int K, int C)
 
 static void run_case(int B, int K, int C, int m, float lambda)
 {
-    asoftmax_margin mg = {m, 0, 0, 0, lambda};
+    asoftmax_margin mg = {m, 0, 0, 0, lambda, 0};
     run_case_g(B, K, C, mg);
 }
 
@@ -323,8 +325,9 @@ int main(int argc, char **argv)
     const int small = argc > 1 && !strcmp(argv[1], "--small");
     const int nshapes = small ? 4 : (int)(sizeof(shapes) / sizeof(shapes[0]));
     const int nfamily = ASM_NFAMILY;
-    /* every shape for m = 1..5 at lambda 5, + 2 lambdas, the margin family on 1 or 2 shapes, tf32 */
-    const int ncases = nshapes * 5 + 2 + nfamily * (small ? 1 : 2) + 1;
+    /* every shape for m = 1..5 at lambda 5, + 2 lambdas, the margin family and gradient=caffe
+     * m = 1..4 on 1 or 2 shapes, tf32 */
+    const int ncases = nshapes * 5 + 2 + (nfamily + 4) * (small ? 1 : 2) + 1;
     int ndev = 0, s, m;
     cudaError_t e = cudaGetDeviceCount(&ndev);
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -343,6 +346,11 @@ int main(int argc, char **argv)
     for (s = 0; s < ASM_NFAMILY; ++s) {
         run_case_g(17, 33, 10, asm_margin_family[s]);
         if (!small) run_case_g(64, 257, 1000, asm_margin_family[s]);
+    }
+    for (m = 1; m <= 4; ++m) { /* gradient=caffe */
+        asoftmax_margin mg = {m, 0, 0, 0, lambdas[1], 1};
+        run_case_g(17, 33, 10, mg);
+        if (!small) run_case_g(64, 257, 1000, mg);
     }
     tf32_case(64, 257, 1000);
     printf("gpu vs cpu: %d cases, worst error / derived bound %.3g (must be <= 1)\n", ncases, worst);
