@@ -18,6 +18,10 @@
 #                         0.033, 0.079 at 3000 (softmax 0.032-0.070, 0.041-0.058): in about
 #                         half the runs it lands in a layout with confusable classes
 #                         interleaved, and more batches do not fix that. At 250: softmax ahead.
+#   DEMO_MARGINS=0        1: also train the 128-d cfg with a CosFace and an ArcFace head
+#                         (cfg/fmnist-{cosface,arcface}.cfg: the same [asoftmax] layer with
+#                         type=cosface / type=arcface) and report the four heads side by side
+#                         (~2.5 min more)
 #   DEMO_PARALLEL=1       train the two heads of each pair side by side, each with half the
 #                         cores (OMP_NUM_THREADS overrides): on 2 cores one Darknet process
 #                         gets ~1070 images/s from both, two one-thread processes ~950 each
@@ -56,11 +60,13 @@ NTRAIN=${DEMO_TRAIN:-0}
 PAIRS=${DEMO_PAIRS:-6000}
 SEED=${DEMO_SEED:-1}
 PARALLEL=${DEMO_PARALLEL:-1}
+MARGINS=${DEMO_MARGINS:-0}
 for v in "DEMO_BATCHES=$BATCHES" "DEMO_BATCHES_2D=$BATCHES_2D" "DEMO_TRAIN=$NTRAIN" \
-         "DEMO_PAIRS=$PAIRS" "DEMO_SEED=$SEED" "DEMO_PARALLEL=$PARALLEL"; do
+         "DEMO_PAIRS=$PAIRS" "DEMO_SEED=$SEED" "DEMO_PARALLEL=$PARALLEL" "DEMO_MARGINS=$MARGINS"; do
     case ${v#*=} in ''|*[!0-9]*) echo "demo: ${v%%=*}='${v#*=}' must be a non-negative integer" >&2; exit 1;; esac
 done
 [ "$PARALLEL" -le 1 ] || { echo "demo: DEMO_PARALLEL must be 0 or 1" >&2; exit 1; }
+[ "$MARGINS" -le 1 ] || { echo "demo: DEMO_MARGINS must be 0 or 1" >&2; exit 1; }
 NCPU=$(getconf _NPROCESSORS_ONLN)
 # side by side: each training gets half the cores (OMP_NUM_THREADS, if set, overrides);
 # one by one: Darknet's default (all cores, or OMP_NUM_THREADS)
@@ -137,16 +143,18 @@ finish_train() {
         [ -s "$DATA/backup/$name.weights" ] || { echo "demo: no $DATA/backup/$name.weights after training" >&2; exit 1; }
     done
 }
-# train_pair PREFIX BATCHES: PREFIX-softmax and PREFIX-asoftmax, side by side or one by one
-train_pair() {
+# train_two BATCHES NAME1 NAME2: two cfgs, side by side or one by one
+train_two() {
     if [ "$PARALLEL" = 1 ]; then
-        start_train "$1-softmax" "$2"; start_train "$1-asoftmax" "$2"
-        finish_train "$2" "$1-softmax" "$1-asoftmax"
+        start_train "$2" "$1"; start_train "$3" "$1"
+        finish_train "$1" "$2" "$3"
     else
-        start_train "$1-softmax" "$2"; finish_train "$2" "$1-softmax"
-        start_train "$1-asoftmax" "$2"; finish_train "$2" "$1-asoftmax"
+        start_train "$2" "$1"; finish_train "$1" "$2"
+        start_train "$3" "$1"; finish_train "$1" "$3"
     fi
 }
+# train_pair PREFIX BATCHES: PREFIX-softmax and PREFIX-asoftmax
+train_pair() { train_two "$2" "$1-softmax" "$1-asoftmax"; }
 
 # evaluate NAME: asoftmax_eval on the 10000 test images -> $OUT/eval-NAME.txt (+ .tsv files)
 evaluate() {
@@ -172,6 +180,13 @@ for head in softmax asoftmax; do
         { echo "demo: classifier valid top-1 $vtop != asoftmax_eval's $(kv "fmnist-$head" top1)" >&2; exit 1; }
     echo "  darknet classifier valid agrees: top-1 $vtop"
 done
+# ---- CosFace and ArcFace heads on the 128-d cfg (DEMO_MARGINS=1) ----
+if [ "$MARGINS" = 1 ]; then
+    train_two "$BATCHES" fmnist-cosface fmnist-arcface
+    for head in cosface arcface; do
+        evaluate "fmnist-$head"
+    done
+fi
 # ---- the 2-d pair ----
 if [ "$BATCHES_2D" -gt 0 ]; then
     train_pair fmnist2d "$BATCHES_2D"
@@ -271,6 +286,9 @@ lam_floor_t() { # the first batch at which lambda reaches its floor
                            printf "%.0f", ((a[1] / a[4]) ^ (1 / a[3]) - 1) / a[2] }'
 }
 pct() { awk -v x="$1" 'BEGIN { printf "%.2f", 100 * x }'; }
+head_keys() { # head_keys CFG: the [asoftmax] section's keys, "k=v k=v"
+    sed -n '/^\[asoftmax\]/,$p' "$ROOT/cfg/$1.cfg" | grep -E '^[a-z_0-9]+=' | grep -v '^output=' | tr '\n' ' ' | sed 's/ $//'
+}
 row() { # row NAME BATCHES
     local n=$1
     printf '| %s | %s | %s | %.4f | %s ± %s | %.1f° ± %.1f° | %.1f° ± %.1f° | %.3f | %s |\n' \
@@ -280,13 +298,14 @@ row() { # row NAME BATCHES
         "$(kv "$n" diff_angle_mean)" "$(kv "$n" diff_angle_std)" "$(kv "$n" angle_overlap)" \
         "$2 / ${secs[$n]} s / ${ips[$n]}"
 }
-verdict() { # verdict PREFIX: one sentence comparing the two heads
-    local s=$1-softmax a=$1-asoftmax
-    awk -v as="$(kv "$s" afs)" -v aa="$(kv "$a" afs)" -v vs="$(kv "$s" verif_mean)" -v va="$(kv "$a" verif_mean)" \
+verdict() { # verdict PREFIX [HEAD]: one sentence comparing PREFIX-HEAD (default asoftmax) with softmax
+    local s=$1-softmax a=$1-${2:-asoftmax} tag="[${2:-asoftmax}]"
+    [ "${2:-asoftmax}" = asoftmax ] || tag="${2:-asoftmax}"
+    awk -v tag="$tag" -v as="$(kv "$s" afs)" -v aa="$(kv "$a" afs)" -v vs="$(kv "$s" verif_mean)" -v va="$(kv "$a" verif_mean)" \
         -v ds="$(kv "$s" verif_std)" -v da="$(kv "$a" verif_std)" \
         -v ts="$(kv "$s" top1)" -v ta="$(kv "$a" top1)" -v os="$(kv "$s" angle_overlap)" -v oa="$(kv "$a" angle_overlap)" \
         'BEGIN {
-            printf "[asoftmax] vs softmax: AFS %.4f vs %.4f (%s); verification %.2f%% vs %.2f%% (%+.2f points, fold std %.2f/%.2f); ",
+            printf "%s vs softmax: AFS %.4f vs %.4f (%s); verification %.2f%% vs %.2f%% (%+.2f points, fold std %.2f/%.2f); ", tag,
                    aa, as, (aa < as ? sprintf("%.0f%% lower", 100 * (1 - aa / as)) : "NOT lower"), 100 * va, 100 * vs,
                    100 * (va - vs), 100 * da, 100 * ds
             printf "angle overlap %.3f vs %.3f; top-1 %.2f%% vs %.2f%%.\n", oa, os, 100 * ta, 100 * ts
@@ -299,7 +318,7 @@ report=$OUT/report.md
     echo
     echo "Darknet: $FORK_NAME, \`$(basename "$DARKNET")\` from ${DARKNET#"$ROOT"/}."
     echo
-    echo "Command: \`make demo$([ "$FORK" = pjreddie ] || echo " FORK=$FORK") DEMO_BATCHES=$BATCHES DEMO_BATCHES_2D=$BATCHES_2D DEMO_TRAIN=$NTRAIN DEMO_PAIRS=$PAIRS DEMO_SEED=$SEED DEMO_PARALLEL=$PARALLEL\`"
+    echo "Command: \`make demo$([ "$FORK" = pjreddie ] || echo " FORK=$FORK") DEMO_BATCHES=$BATCHES DEMO_BATCHES_2D=$BATCHES_2D DEMO_TRAIN=$NTRAIN DEMO_PAIRS=$PAIRS DEMO_SEED=$SEED DEMO_PARALLEL=$PARALLEL$([ "$MARGINS" = 0 ] || echo " DEMO_MARGINS=1")\`"
     echo "($(( $(date +%s) - t_start )) s for conversion, training, measuring and drawing)."
     echo "Each pair of cfgs is identical but for the head; batch 128; measured by"
     echo "\`tools/asoftmax_eval\` on the 10000 test images at the embedding that feeds the head."
@@ -313,12 +332,20 @@ report=$OUT/report.md
     echo "|---|---|---|---|---|---|---|---|---|"
     row fmnist-softmax "$BATCHES"
     row fmnist-asoftmax "$BATCHES"
+    if [ "$MARGINS" = 1 ]; then
+        row fmnist-cosface "$BATCHES"
+        row fmnist-arcface "$BATCHES"
+    fi
     if [ "$BATCHES_2D" -gt 0 ]; then
         row fmnist2d-softmax "$BATCHES_2D"
         row fmnist2d-asoftmax "$BATCHES_2D"
     fi
     echo
     echo "- 128-d: $(verdict fmnist)"
+    if [ "$MARGINS" = 1 ]; then
+        echo "- 128-d, CosFace head ($(head_keys fmnist-cosface)): $(verdict fmnist cosface)"
+        echo "- 128-d, ArcFace head ($(head_keys fmnist-arcface)): $(verdict fmnist arcface)"
+    fi
     [ "$BATCHES_2D" -gt 0 ] && echo "- 2-d: $(verdict fmnist2d)"
     echo "- λ schedule of cfg/fmnist-asoftmax.cfg (base gamma power min = $L): λ = $(lam_at "$L" 0) at batch 0,"
     echo "  $(lam_at "$L" $((BATCHES / 2))) at batch $((BATCHES / 2)), $(lam_at "$L" "$BATCHES") at the end ($BATCHES); the floor is reached at batch $(lam_floor_t "$L")."
