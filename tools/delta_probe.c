@@ -44,7 +44,7 @@
  *       -Ibuild/darknet/src -Itools tools/delta_probe.c build/darknet/libdarknet.a \
  *       -lm -pthread -fopenmp -o build/delta_probe
  * Run (data from build/fmnist2darknet, a .data file with train=, valid=, labels=, classes=):
- *   cd /tmp/probe-data && /work/main/build/delta_probe /work/main/cfg/fmnist-softmax.cfg \
+ *   R=$PWD; cd /tmp/probe-data && $R/build/delta_probe $R/cfg/fmnist-softmax.cfg \
  *       fmnist.data 300 --clamp --seed 1
  */
 #include <errno.h>
