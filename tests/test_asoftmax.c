@@ -216,7 +216,7 @@ static void test_gradcheck(void)
     for (m = 1; m <= 5; ++m)
         for (k = 0; k < m; ++k)
             CHECK(regions_hit[m][k], "gradcheck never exercised m=%d region k=%d", m, k);
-    printf("gradcheck: %ld derivatives checked, %ld skipped near k-boundaries, worst error %.3g\n",
+    printf("gradcheck: %ld derivatives checked, %ld left out near k-boundaries, worst error %.3g\n",
            checked, skipped, worst);
 }
 
@@ -309,7 +309,7 @@ static void test_margins(void)
     }
     CHECK(past_pi > 0, "no sample had m1 theta + m2 > pi");
     CHECK(worst_orth < 1e-12, "s > 0: dL/dx not orthogonal to x (cosine %.3g)", worst_orth);
-    printf("margins: %ld derivatives checked (%ld samples past pi), %ld skipped near regions, "
+    printf("margins: %ld derivatives checked (%ld samples past pi), %ld left out near region boundaries, "
            "worst error %.3g\n", checked, past_pi, skipped, worst);
 
     /* psi_general: decreasing in theta on [0, pi], continuous, its derivative d/dc matches
