@@ -13,11 +13,10 @@
 #                         softmax's (5 runs, mean 0.34); at 1200 0.06 to 0.64 (5 runs,
 #                         2026-11-29, mean 0.31), AFS 0.120-0.126 vs 0.277-0.331.
 #   DEMO_BATCHES_2D=2400  training batches of 128 for the 2-d pair (~5 min; 0 = skip that
-#                         pair). NOT robust (docs/demo/tuning-2026-11-29.md): the 2-d
-#                         [asoftmax] AFS was 0.030, 0.031, 0.055 at 2400 batches and 0.032,
-#                         0.033, 0.079 at 3000 (softmax 0.032-0.070, 0.041-0.058): in about
-#                         half the runs it lands in a layout with confusable classes
-#                         interleaved, and more batches do not fix that. At 250: softmax ahead.
+#                         pair). With ||x|| cos theta logits the 2-d [asoftmax] AFS was lower
+#                         than softmax's in only 2 of 6 paired runs (docs/demo/tuning-2026-11-29.md);
+#                         with s=10 (normalized features, the default since 2026-11-29) in
+#                         3 of 3 fresh demos and 3 single runs (docs/demo/runs-2026-11-29.md).
 #   DEMO_MARGINS=0        1: also train the 128-d cfg with a CosFace and an ArcFace head
 #                         (cfg/fmnist-{cosface,arcface}.cfg: the same [asoftmax] layer with
 #                         type=cosface / type=arcface) and report the four heads side by side
