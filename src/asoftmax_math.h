@@ -149,23 +149,6 @@ ASOFTMAX_HD static inline double asoftmax_psi(int m, double c, double *dpsi)
     return sign * t1 - 2.0 * k;
 }
 
-/* The target's margin logit and its gradient coefficients (docs/math.md §2.2, §3),
- * from z_y = w^_y . x and r = ||x|| (> 0):
- *   c   = clamp(z_y / r, -1, 1)
- *   f_y = (lambda z_y + r psi(c)) / (1 + lambda)
- *   *a  = (lambda + psi'(c)) / (1 + lambda)      scales g_y in G'
- *   *b  = (psi(c) - c psi'(c)) / (1 + lambda)    dL/dx gets g_y b x / r */
-ASOFTMAX_HD static inline double asoftmax_target_logit(int m, double lambda, double zy, double r,
-                                                       double *a, double *b)
-{
-    double c = zy / r, psi, dpsi;
-    c = c > 1 ? 1 : (c < -1 ? -1 : c);
-    psi = asoftmax_psi(m, c, &dpsi);
-    *a = (lambda + dpsi) / (1 + lambda);
-    *b = (psi - c * dpsi) / (1 + lambda);
-    return (lambda * zy + r * psi) / (1 + lambda);
-}
-
 /* 1 when psi is SphereFace's integer one (Chebyshev polynomials, no acos) */
 ASOFTMAX_HD static inline int asoftmax_integer_margin(const asoftmax_margin *g)
 {
@@ -203,21 +186,27 @@ ASOFTMAX_HD static inline double asoftmax_psi_general(double m1, double m2, doub
     return sign * cos(phi) - 2 * k - m3;
 }
 
-/* The target's margin logit, general form (docs/math.md §7): the plain target logit
- * u_y = rho cos theta_y with rho = ||x|| (s = 0) or s (s > 0), so c = u_y / rho, and
- *   f_y = (lambda u_y + rho psi(c)) / (1 + lambda),
- *   *a  = d f_y / d u_y = (lambda + psi'(c)) / (1 + lambda),
- *   *b  = (psi(c) - c psi'(c)) / (1 + lambda)   (s = 0: d f_y / d ||x||; unused for s > 0).
- * With SphereFace's integer margin, exactly asoftmax_target_logit. */
+/* psi(c) and *dpsi = psi'(c) of the margin g: SphereFace's Chebyshev form for an integer m1
+ * with m2 = m3 = 0, the general form otherwise (the one place that chooses) */
+ASOFTMAX_HD static inline double asoftmax_psi_margin(const asoftmax_margin *g, double c,
+                                                     double *dpsi)
+{
+    if (asoftmax_integer_margin(g)) return asoftmax_psi((int)g->m1, c, dpsi);
+    return asoftmax_psi_general(g->m1, g->m2, g->m3, c, dpsi);
+}
+
+/* The target's margin logit and its gradient coefficients (docs/math.md §2.2, §3, §7), from
+ * the plain target logit u_y = rho cos theta_y, rho = ||x|| (s = 0) or s (s > 0):
+ *   c   = clamp(u_y / rho, -1, 1)
+ *   f_y = (lambda u_y + rho psi(c)) / (1 + lambda)
+ *   *a  = d f_y / d u_y = (lambda + psi'(c)) / (1 + lambda)     scales g_y in G'
+ *   *b  = (psi(c) - c psi'(c)) / (1 + lambda)   s = 0: dL/dx gets g_y b x / r (unused for s > 0) */
 ASOFTMAX_HD static inline double asoftmax_target_logit_g(const asoftmax_margin *g, double uy,
                                                          double rho, double *a, double *b)
 {
-    double c, psi, dpsi;
-    if (asoftmax_integer_margin(g))
-        return asoftmax_target_logit((int)g->m1, g->lambda, uy, rho, a, b);
-    c = uy / rho;
+    double c = uy / rho, psi, dpsi;
     c = c > 1 ? 1 : (c < -1 ? -1 : c);
-    psi = asoftmax_psi_general(g->m1, g->m2, g->m3, c, &dpsi);
+    psi = asoftmax_psi_margin(g, c, &dpsi);
     *a = (g->lambda + dpsi) / (1 + g->lambda);
     *b = (psi - c * dpsi) / (1 + g->lambda);
     return (g->lambda * uy + rho * psi) / (1 + g->lambda);
@@ -232,8 +221,7 @@ ASOFTMAX_HD static inline void asoftmax_caffe_coefs(const asoftmax_margin *g, do
 {
     double c = uy / r, psi, dpsi, n;
     c = c > 1 ? 1 : (c < -1 ? -1 : c);
-    if (asoftmax_integer_margin(g)) psi = asoftmax_psi((int)g->m1, c, &dpsi);
-    else psi = asoftmax_psi_general(g->m1, g->m2, g->m3, c, &dpsi);
+    psi = asoftmax_psi_margin(g, c, &dpsi);
     *cw = dpsi;
     *cx = (psi - c * dpsi) / r;
     n = sqrt(*cw * *cw + *cx * *cx);
@@ -242,7 +230,7 @@ ASOFTMAX_HD static inline void asoftmax_caffe_coefs(const asoftmax_margin *g, do
 
 /* The backward state of one (sample, class) entry: probability p = softmax(f)_j, plain logit
  * z = w^_j . x, inv_wn = 1 / ||w_j|| (taken once per class, in double: no division per
- * entry), is_target = (j == y), a from asoftmax_target_logit.
+ * entry), is_target = (j == y), a from asoftmax_target_logit_g.
  *   G'_j = (p - [j == y]) * (j == y ? a : 1)     (zero when the sample has no label)
  * Returns delta_j = -G'_j / ||w_j|| (Darknet's negative gradient w.r.t. x . w_j);
  * *gz = G'_j z, whose sum over the batch gives the weight-normalization term. */

@@ -222,13 +222,8 @@ static asm_bounds asm_error_bounds_g(int B, int K, int C, const float *xf, const
             c = c > 1 ? 1 : (c < -1 ? -1 : c);
             fy = asoftmax_target_logit_g(g, uy, rho, &a, &bc);
             ec = ez[by] / rho + u * fabs(c);
-            if (integer) {
-                psi = asoftmax_psi(m, c, &dpsi);
-                P2 = P2int;
-            } else {
-                psi = asoftmax_psi_general(g->m1, g->m2, g->m3, c, &dpsi);
-                P2 = asm_psi2_near(g, c, ec);
-            }
+            psi = asoftmax_psi_margin(g, c, &dpsi);
+            P2 = integer ? P2int : asm_psi2_near(g, c, ec);
             D = fabs(dpsi) + P2 * ec;
             ef[by] = (lambda * ez[by] + rho * D * ec + u * rho * fabs(psi)) / (1 + lambda) + u * fabs(fy);
             ea = P2 * ec / (1 + lambda);
