@@ -108,7 +108,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
 TEST_LIBS   := $(BLAS_LIBS) $(FORK_LIBS) -lm -pthread $(TEST_OMP)
 
-.PHONY: all darknet blas-check converter test test-build demo clean deps gpu-build gpu-check fuzz valgrind longrun bench
+.PHONY: all darknet blas-check converter test test-build demo demo-openset render clean deps gpu-build gpu-check fuzz valgrind longrun bench
 
 all: darknet
 
@@ -157,7 +157,7 @@ test-build: blas-check
 	$(CC) $(TEST_CFLAGS) tests/test_asoftmax.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_asoftmax
 	@if [ "$(FORK)" = pjreddie ]; then set -ex; \
 	$(CC) $(TEST_CFLAGS) tools/fmnist2darknet.c $(TEST_DIR)/libdarknet.a -lz $(TEST_LIBS) -o $(TEST_BIN)/fmnist2darknet; \
-	$(CC) $(TEST_CFLAGS) -Itools tests/test_eval_metrics.c tools/eval_metrics.c -lm -o $(TEST_BIN)/test_eval_metrics; \
+	$(CC) $(TEST_CFLAGS) -fopenmp -Itools tests/test_eval_metrics.c tools/eval_metrics.c -lm -o $(TEST_BIN)/test_eval_metrics; \
 	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval; \
 	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20; \
 	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader; \
@@ -188,6 +188,20 @@ converter: darknet
 demo: deps converter
 	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(EVAL)
 	DEMO_OUT=$(FORK_BUILD)/demo scripts/demo.sh $(DARKNET) $(CONVERTER) $(EVAL)
+
+# make demo-openset: open-set verification on rendered characters (scripts/demo-openset.sh;
+# OPENSET_SIZE=small|large and the variables listed there); installs the CJK typefaces
+RENDER       := $(BUILD)/render_glyphs
+RENDER_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror $(shell pkg-config --cflags freetype2 2>/dev/null)
+RENDER_LIBS  := $(shell pkg-config --libs freetype2 2>/dev/null) -lm -fopenmp
+render: deps
+	@mkdir -p $(BUILD)
+	$(CC) $(RENDER_FLAGS) tools/render_glyphs.c $(RENDER_LIBS) -o $(RENDER)
+demo-openset: deps render darknet
+	scripts/install-deps.sh --openset
+	@if [ "$(FORK)" != pjreddie ]; then $(MAKE) --no-print-directory darknet FORK=pjreddie; fi
+	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(EVAL)
+	DEMO_OUT=$(FORK_BUILD)/openset scripts/demo-openset.sh $(DARKNET) $(RENDER) $(EVAL)
 
 # Both GPU variants must compile and link on CUDA 12/13 + cuDNN 8/9 (no GPU needed); the
 # GPU-vs-CPU test links against the cuDNN one and reports SKIPPED where no GPU is present.

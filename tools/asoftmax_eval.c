@@ -4,17 +4,45 @@
  * takes the embedding that feeds the classification head, and reports (definitions in
  * docs/math.md §6; metrics in tools/eval_metrics.c):
  *
- *   - top-1 accuracy of the network's own output;
+ *   - top-1 accuracy of the network's own output (closed set only, see --openset);
  *   - the angular Fisher score AFS = S_w / S_b (lower = tighter classes by angle);
  *   - the distributions of same-class and different-class pair angles (every pair of up to
  *     --hist-max images) and their overlap coefficient (0 = disjoint, 1 = identical);
  *   - LFW-style verification: --pairs pairs (half same class, half different) drawn with a
  *     fixed seed, cosine similarity, --folds folds, the threshold chosen on the other folds
- *     and the accuracy measured on the held-out one; mean +- sample std over the folds.
+ *     and the accuracy measured on the held-out one; mean +- sample std over the folds;
+ *   - TAR at FAR 1e-2, 1e-3, 1e-4 and the ROC AUC over ALL pairs of the images of the
+ *     pair-angle histograms (the same --hist-max subset: 200 images give 19900 pairs,
+ *     10000 give 50M), the ROC curve of those pairs, and TAR at FAR 1e-3 and the AUC of the
+ *     --pairs verification pairs (definitions below).
+ *
+ * Closed set (default): the labels file names the network's classes, in any order; it must
+ * have as many names as the network has outputs (else exit 1, suggesting --openset).
+ * --openset: the identities of the list are not the network's classes (people or
+ * characters never trained on): labels are read the same way (each path contains exactly
+ * one name of the labels file), any number of names; top-1 is not computed (top1=NA) and
+ * everything else is, with the identities as the classes.
  *
  * With --lfw it instead evaluates a face model on LFW's pairs.txt (header "10 300", then
  * "name idx1 idx2" / "name1 idx1 name2 idx2" lines; images ROOT/name/name_0001.jpg): the
- * folds are pairs.txt's sets, and the pair-angle distributions are those of its pairs.
+ * folds are pairs.txt's sets, and the pair-angle distributions are those of its pairs; the
+ * all-pairs TAR at FAR / ROC cover every pair of its distinct images (at most --hist-max),
+ * the identity of an image being its name folder. top1, afs are NA.
+ *
+ * TAR at FAR (also in tools/eval_metrics.h). Scores: s = cos<x_a, x_b> of the raw
+ * embeddings as float (all pairs: rows normalized in float, dot product in double); a pair
+ * is accepted ("same") iff s >= t.
+ *   FAR(t) = #{different pairs: s >= t} / N_diff,  TAR(t) = #{same pairs: s >= t} / N_same.
+ * TAR@FAR=f: with k = floor(f N_diff) and d_(k+1) the (k+1)-th highest different-pair
+ * score, the threshold is the lowest one whose FAR <= f, t_f = the smallest float above
+ * d_(k+1) (pairs of equal score move together, so the FAR reached may be below f), and
+ * TAR@FAR=f = #{same: s > d_(k+1)} / N_same. f = 1: t_f = the lowest score, TAR = 1.
+ * NA (not measurable) when f N_diff < 1 (k = 0: fewer than one different pair may pass, so
+ * FAR f cannot be told from FAR 0; needs N_diff >= 1/f) or when there is no same or no
+ * different pair. Exact: integer counts on the float scores (ties at float resolution,
+ * <= 6e-8); all N_same + N_diff scores are kept (4 bytes a pair: 200 MB for 10000 images)
+ * and radix-sorted; the result does not depend on the number of OpenMP threads.
+ * ROC AUC = (1 / (N_same N_diff)) sum over (same s, different d) of [s > d] + [s = d]/2.
  *
  * The embedding ("the input of the head"): for a cfg ending in [asoftmax] the output of
  * layer n-2; for one ending in [connected] + [softmax] the output of layer n-3, i.e. the
@@ -28,8 +56,21 @@
  * to the working directory, as for Darknet.
  *
  * Outputs: a readable summary on stdout; with --out PREFIX also
- *   PREFIX.txt            key=value lines (what scripts/demo.sh turns into the report)
+ *   PREFIX.txt            key=value lines (what scripts/demo.sh turns into the report); a
+ *                         value not measured is NA (top1 with --openset or --lfw, afs with
+ *                         --lfw, TAR at FAR when not measurable: a "# KEY=NA: why" comment
+ *                         line comes before it). Besides the earlier keys: openset (0/1),
+ *                         roc_images, roc_same_pairs, roc_diff_pairs (the all-pairs set),
+ *                         tar_far1e-2, tar_far1e-3, tar_far1e-4 and thr_far1e-2.. (their
+ *                         cosine thresholds t_f), roc_auc; pairs_tar_far1e-3,
+ *                         pairs_thr_far1e-3, pairs_roc_auc (the --pairs pairs)
  *   PREFIX-angles.tsv     pair-angle histograms (gnuplot): lo hi same diff same_frac diff_frac
+ *   PREFIX-roc.tsv        the all-pairs ROC (gnuplot: plot 'P-roc.tsv' u 1:2 w lines, with
+ *                         set logscale x): far tar threshold far_target, by decreasing
+ *                         threshold: nothing accepted (0, 0); FAR 0; TAR@FAR=f for f =
+ *                         max(1e-6, 1/N_diff), then 10^(j/10) above it up to f = 1 (1, 1);
+ *                         far and tar never decrease down the rows. Only the header when
+ *                         there is no same or no different pair
  *   PREFIX-features.tsv   label and raw embedding per image (written when the embedding
  *                         has at most 3 dimensions, or with --features)
  *
@@ -40,6 +81,7 @@
  * Run (from the folder the list's paths are relative to):
  *   cd build/demo/data && ../../asoftmax_eval --out ../eval-asoftmax \
  *       fmnist-asoftmax.cfg backup/fmnist-asoftmax.weights test.list labels.txt
+ *   asoftmax_eval --openset --out held-out faces.cfg faces.weights held-out.list names.txt
  *   asoftmax_eval --lfw lfw/pairs.txt --lfw-root lfw/images sphereface20.cfg face.weights
  * Exit status 0 on success, 1 on any bad input (each with one message), 2 on usage errors.
  */
@@ -86,16 +128,21 @@ static void *xcalloc(size_t n, size_t size)
 static const char usage_text[] =
     "usage: asoftmax_eval [OPTIONS] CFG WEIGHTS LIST LABELS\n"
     "       asoftmax_eval [OPTIONS] --lfw PAIRS_TXT --lfw-root DIR CFG WEIGHTS\n"
-    "  LIST: image paths, one a line; LABELS: class names, one a line (Darknet's .data files)\n"
+    "  LIST: image paths, one a line; LABELS: class names, one a line (Darknet's .data files),\n"
+    "  as many as the network has outputs (or any identities with --openset)\n"
     "options:\n"
-    "  --out PREFIX    also write PREFIX.txt (key=value), PREFIX-angles.tsv, PREFIX-features.tsv\n"
+    "  --openset       LABELS are identities the network was not trained on: no top-1\n"
+    "                  (top1=NA); verification, TAR at FAR, ROC, AFS over those identities\n"
+    "  --out PREFIX    also write PREFIX.txt (key=value), PREFIX-angles.tsv, PREFIX-roc.tsv,\n"
+    "                  PREFIX-features.tsv\n"
     "  --layer N       embedding = output of layer N (default: the input of the head)\n"
     "  --pairs N       verification pairs (default 6000; a multiple of 2*folds)\n"
     "  --folds K       verification folds (default 10)\n"
     "  --seed S        seed of the pair draw and of the --hist-max subset (default 1)\n"
     "  --batch B       images per forward pass (default 64; at most the cfg's batch)\n"
     "  --bins N        pair-angle histogram bins over [0, 180] degrees (default 180)\n"
-    "  --hist-max N    all-pairs histograms on at most N images (default 10000)\n"
+    "  --hist-max N    all-pairs histograms, TAR at FAR and ROC on at most N images\n"
+    "                  (default 10000; 4 bytes of memory a pair: 200 MB at 10000)\n"
     "  --features      write PREFIX-features.tsv whatever the embedding size\n";
 
 static void usage(void) __attribute__((noreturn));
@@ -282,6 +329,13 @@ static void check_images(char **paths, int n)
     }
 }
 
+/* whether two LFW paths "name/name_0001.jpg" have the same name folder */
+static int same_name(const char *a, const char *b)
+{
+    size_t la = strcspn(a, "/");
+    return la == strcspn(b, "/") && strncmp(a, b, la) == 0;
+}
+
 /* qsort of pair-end indices by their path (LFW mode) */
 static char **sort_rel;
 static int cmp_rel(const void *a, const void *b)
@@ -304,30 +358,76 @@ static void close_out(FILE *f, const char *name)
     if (ferror(f) | fclose(f)) die("error writing '%s'", name);
 }
 
+/* the FAR targets of the all-pairs TAR@FAR keys, and of the verification pairs' one */
+#define N_FAR 3
+static const double far_targets[N_FAR] = {1e-2, 1e-3, 1e-4};
+static const char *const far_names[N_FAR] = {"1e-2", "1e-3", "1e-4"};
+#define PAIRS_FAR 1e-3
+#define PAIRS_FAR_NAME "1e-3"
+
+/* TAR at FAR, ROC and AUC of one set of same/different scores */
+typedef struct {
+    size_t n_same, n_diff;
+    int rc[N_FAR];             /* em_tar_at_far's: 0 measured, 1 not measurable */
+    em_roc_point at[N_FAR];
+    double auc;
+    em_roc_point *roc;         /* (nroc) em_roc_curve's rows; NULL when not measurable */
+    int nroc;
+} roc_result;
+
 /* ---- everything the run measured ---- */
 typedef struct {
     const char *cfg, *weights;
-    int lfw_mode, n, d, emb, nbins, nhist, np, nfolds;
+    int lfw_mode, open_set, n, d, emb, nbins, nhist, np, nfolds;
     unsigned long long seed;
     char head[128];
     double top1, afs, sw, sb, overlap, vmean, vstd, thr_mean;
     double *same_h, *diff_h; /* (nbins) pair-angle histograms */
     double *fold_acc;        /* (nfolds) */
     em_pair_stats st;
+    int roc_images;          /* all pairs of this many images (the --hist-max subset) */
+    roc_result all, pairs;   /* ROC of all those pairs; of the verification pairs */
 } results;
 
 static double thr_deg(double c) { return acos(fmax(-1, fmin(1, c))) * 180 / M_PI; }
 
-/* all-pairs histograms of at most hist_max rows (a fixed-seed random subset above that) */
-static void pair_hist(const float *feat, const int *y, int n, int d, int hist_max,
-                      unsigned long long seed, results *r)
+/* TAR at the FAR targets (far_targets[], or only PAIRS_FAR when pairs_only), AUC and the
+ * ROC curve of the scores; sorts them */
+static void roc_of(float *same, size_t ns, float *diff, size_t nd, int pairs_only, roc_result *o)
 {
-    r->nhist = n;
+    int k;
+    memset(o, 0, sizeof(*o));
+    o->n_same = ns;
+    o->n_diff = nd;
+    if (em_sort_scores(same, ns) || em_sort_scores(diff, nd)) die("a pair score is NaN");
+    for (k = 0; k < N_FAR; ++k) {
+        double f = pairs_only ? PAIRS_FAR : far_targets[k];
+        o->rc[k] = em_tar_at_far(same, ns, diff, nd, f, &o->at[k]);
+        if (o->rc[k] < 0) die("TAR at FAR %g: invalid arguments", f);
+        if (pairs_only) break;
+    }
+    o->auc = em_roc_auc(same, ns, diff, nd);
+    if (!pairs_only && em_roc_curve(same, ns, diff, nd, 1e-6, 10, &o->roc, &o->nroc) < 0)
+        die("ROC curve: out of memory");
+}
+
+/* Every pair of at most hist_max rows (a fixed-seed random subset above that): the
+ * pair-angle histograms (with_hist) and the scores of the all-pairs ROC, in one pass.
+ * y: the identity of each row. */
+static void all_pairs(const float *feat, const int *y, int n, int d, int hist_max,
+                      unsigned long long seed, int with_hist, results *r)
+{
+    const float *x = feat;
+    const int *yx = y;
+    float *sub = NULL, *ss, *ds;
+    int *ysub = NULL, m = n;
+    size_t ns, nd;
     if (n > hist_max) {
-        float *sub = xcalloc((size_t)hist_max * d, sizeof(float));
-        int *ysub = xcalloc((size_t)hist_max, sizeof(int)), *perm = xcalloc((size_t)n, sizeof(int));
+        int *perm = xcalloc((size_t)n, sizeof(int));
         unsigned long long s = seed * 2862933555777941757ULL + 3037000493ULL;
         int i, j, t;
+        sub = xcalloc((size_t)hist_max * d, sizeof(float));
+        ysub = xcalloc((size_t)hist_max, sizeof(int));
         for (i = 0; i < n; ++i) perm[i] = i;
         for (i = 0; i < hist_max; ++i) { /* partial Fisher-Yates, 64-bit LCG */
             s = s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -336,13 +436,24 @@ static void pair_hist(const float *feat, const int *y, int n, int d, int hist_ma
             memcpy(sub + (size_t)i * d, feat + (size_t)perm[i] * d, sizeof(float) * d);
             ysub[i] = y[perm[i]];
         }
-        r->nhist = hist_max;
-        if (em_pair_angle_hist(sub, hist_max, d, ysub, r->nbins, r->same_h, r->diff_h, &r->st))
-            die("pair-angle histogram failed (out of memory?)");
-        free(sub); free(ysub); free(perm);
-    } else if (em_pair_angle_hist(feat, n, d, y, r->nbins, r->same_h, r->diff_h, &r->st)) {
-        die("pair-angle histogram failed (out of memory?)");
+        free(perm);
+        x = sub;
+        yx = ysub;
+        m = hist_max;
     }
+    if (with_hist) r->nhist = m;
+    r->roc_images = m;
+    if (em_count_pairs(yx, m, &ns, &nd)) die("out of memory counting pairs");
+    ss = malloc((ns ? ns : 1) * sizeof(float));
+    ds = malloc((nd ? nd : 1) * sizeof(float));
+    if (!ss || !ds)
+        die("out of memory: the all-pairs ROC of %d images keeps %zu pair scores (%.2f GB): "
+            "lower --hist-max", m, ns + nd, (double)(ns + nd) * sizeof(float) / 1e9);
+    if (em_pair_scores(x, m, d, yx, ss, ds, r->nbins, with_hist ? r->same_h : NULL,
+                       with_hist ? r->diff_h : NULL, with_hist ? &r->st : NULL))
+        die("all-pairs scores failed (out of memory?)");
+    roc_of(ss, ns, ds, nd, 0, &r->all);
+    free(ss); free(ds); free(sub); free(ysub);
 }
 
 /* cosine scores of the pairs, then k-fold verification */
@@ -350,11 +461,16 @@ static void verify(const float *feat, int d, const em_pair *pairs, results *r)
 {
     double *score = xcalloc((size_t)r->np, sizeof(double)), *thr = xcalloc((size_t)r->nfolds, sizeof(double));
     int *same = xcalloc((size_t)r->np, sizeof(int)), *fold = xcalloc((size_t)r->np, sizeof(int)), i;
+    float *ss = xcalloc((size_t)r->np, sizeof(float)), *ds = xcalloc((size_t)r->np, sizeof(float));
+    size_t ns = 0, nd = 0;
     for (i = 0; i < r->np; ++i) {
         score[i] = em_cosine(feat + (size_t)pairs[i].a * d, feat + (size_t)pairs[i].b * d, d);
         same[i] = pairs[i].same;
         fold[i] = pairs[i].fold;
+        if (same[i]) ss[ns++] = (float)score[i]; else ds[nd++] = (float)score[i];
     }
+    roc_of(ss, ns, ds, nd, 1, &r->pairs);
+    free(ss); free(ds);
     if (em_verify_kfold(score, same, fold, r->np, r->nfolds, r->fold_acc, thr, &r->vmean, &r->vstd))
         die("verification: every one of the %d folds needs pairs", r->nfolds);
     r->thr_mean = 0;
@@ -362,14 +478,46 @@ static void verify(const float *feat, int d, const em_pair *pairs, results *r)
     free(score); free(thr); free(same); free(fold);
 }
 
+/* v with prec decimals, or NA when it was not measured (NaN) */
+static const char *num(char buf[48], double v, int prec)
+{
+    if (isnan(v)) return "NA";
+    snprintf(buf, 48, "%.*f", prec, v);
+    return buf;
+}
+
+/* why TAR at FAR f of o is NA */
+static const char *na_why(const roc_result *o, double f, char *buf, size_t len)
+{
+    if (!o->n_same) snprintf(buf, len, "no same-identity pair");
+    else if (!o->n_diff) snprintf(buf, len, "no different-identity pair");
+    else snprintf(buf, len, "FAR %g needs >= %.0f different pairs, there are %zu", f,
+                  ceil(1 / f * (1 - 1e-12)), o->n_diff);
+    return buf;
+}
+
+/* "0.9876 (cos >= 0.4312)" or "NA (why)" */
+static const char *tar_text(const roc_result *o, int k, double f, char *buf, size_t len)
+{
+    char why[160];
+    if (o->rc[k]) snprintf(buf, len, "NA (%s)", na_why(o, f, why, sizeof(why)));
+    else snprintf(buf, len, "%.4f (cos >= %.4f, FAR %.2g)", o->at[k].tar, o->at[k].thr, o->at[k].far);
+    return buf;
+}
+
 static void print_summary(const results *r)
 {
     const em_pair_stats *st = &r->st;
+    char b1[48], t[256];
+    int k;
     printf("asoftmax_eval: %s\n  weights %s, %d images%s\n", r->cfg, r->weights, r->n,
-           r->lfw_mode ? " (LFW pairs)" : "");
+           r->lfw_mode ? " (LFW pairs)" : r->open_set ? " (open set)" : "");
     printf("  embedding: layer %d, %d-d; head: %s\n", r->emb, r->d, r->head);
     if (!r->lfw_mode) {
-        if (!isnan(r->top1)) printf("  top-1 accuracy          %.4f\n", r->top1);
+        if (r->open_set)
+            printf("  top-1 accuracy          NA (--openset: the identities are not the network's classes)\n");
+        else
+            printf("  top-1 accuracy          %s\n", num(b1, r->top1, 4));
         printf("  angular Fisher score    %.4f   (S_w %.2f / S_b %.2f; lower is better)\n",
                r->afs, r->sw, r->sb);
     }
@@ -382,39 +530,72 @@ static void print_summary(const results *r)
     printf("  angle overlap           %.4f   (0 = disjoint, 1 = identical)\n", r->overlap);
     printf("  verification            %.2f%% +- %.2f%%  (%d pairs, %d folds, threshold cos %.3f = %.1f deg)\n",
            100 * r->vmean, 100 * r->vstd, r->np, r->nfolds, r->thr_mean, thr_deg(r->thr_mean));
+    printf("  all pairs of %d images  %zu same-identity, %zu different-identity\n", r->roc_images,
+           r->all.n_same, r->all.n_diff);
+    for (k = 0; k < N_FAR; ++k)
+        printf("    TAR at FAR %-9s   %s\n", far_names[k],
+               tar_text(&r->all, k, far_targets[k], t, sizeof(t)));
+    printf("    ROC AUC               %s\n", num(b1, r->all.auc, 6));
+    printf("  verification pairs      TAR at FAR %s %s; ROC AUC %s\n", PAIRS_FAR_NAME,
+           tar_text(&r->pairs, 0, PAIRS_FAR, t, sizeof(t)), num(b1, r->pairs.auc, 6));
 }
 
-/* PREFIX.txt, PREFIX-angles.tsv and (features != NULL) PREFIX-features.tsv */
+/* KEY=value (NA when not measured) of TAR at FAR f and its threshold, after a comment
+ * saying why when it is NA */
+static void put_tar(FILE *f, const char *prefix, const roc_result *o, int k, double far,
+                    const char *name)
+{
+    char why[160];
+    if (o->rc[k]) {
+        fprintf(f, "# %star_far%s=NA: %s\n", prefix, name, na_why(o, far, why, sizeof(why)));
+        fprintf(f, "%star_far%s=NA\n%sthr_far%s=NA\n", prefix, name, prefix, name);
+    } else {
+        fprintf(f, "%star_far%s=%.6f\n%sthr_far%s=%.9g\n", prefix, name, o->at[k].tar, prefix,
+                name, o->at[k].thr);
+    }
+}
+
+/* PREFIX.txt, PREFIX-angles.tsv, PREFIX-roc.tsv and (features != NULL) PREFIX-features.tsv */
 static void write_files(const char *prefix, const results *r, const float *features,
                         const int *y, char **labels)
 {
     const em_pair_stats *st = &r->st;
-    char name[4096];
+    char name[4096], b1[48], b2[48], b3[48];
     FILE *f = open_out(prefix, ".txt", name, sizeof(name));
     int i, k, b;
-    fprintf(f, "# asoftmax_eval key=value summary (tools/asoftmax_eval.c); angles in degrees\n");
-    fprintf(f, "cfg=%s\nweights=%s\nmode=%s\nimages=%d\n", r->cfg, r->weights,
-            r->lfw_mode ? "lfw" : "list", r->n);
+    fprintf(f, "# asoftmax_eval key=value summary (tools/asoftmax_eval.c); angles in degrees; "
+               "NA = not measured\n");
+    fprintf(f, "cfg=%s\nweights=%s\nmode=%s\nopenset=%d\nimages=%d\n", r->cfg, r->weights,
+            r->lfw_mode ? "lfw" : "list", r->open_set, r->n);
     fprintf(f, "embedding_layer=%d\nembedding_dim=%d\nhead=%s\n", r->emb, r->d, r->head);
-    fprintf(f, "top1=%.6f\nafs=%.6f\nafs_sw=%.6f\nafs_sb=%.6f\n", r->top1, r->afs, r->sw, r->sb);
+    fprintf(f, "top1=%s\n", num(b1, r->top1, 6));
+    fprintf(f, "afs=%s\nafs_sw=%s\nafs_sb=%s\n", num(b1, r->afs, 6), num(b2, r->sw, 6), num(b3, r->sb, 6));
     fprintf(f, "hist_images=%d\nhist_bins=%d\n", r->nhist, r->nbins);
-    fprintf(f, "same_pairs=%.0f\nsame_angle_mean=%.4f\nsame_angle_std=%.4f\n", st->n_same,
-            st->same_mean, st->same_std);
-    fprintf(f, "same_angle_p05=%.4f\nsame_angle_p95=%.4f\nsame_angle_max=%.4f\n",
-            em_hist_quantile(r->same_h, r->nbins, .05), em_hist_quantile(r->same_h, r->nbins, .95),
-            st->same_max);
-    fprintf(f, "diff_pairs=%.0f\ndiff_angle_mean=%.4f\ndiff_angle_std=%.4f\n", st->n_diff,
-            st->diff_mean, st->diff_std);
-    fprintf(f, "diff_angle_p05=%.4f\ndiff_angle_p95=%.4f\ndiff_angle_min=%.4f\n",
-            em_hist_quantile(r->diff_h, r->nbins, .05), em_hist_quantile(r->diff_h, r->nbins, .95),
-            st->diff_min);
-    fprintf(f, "angle_overlap=%.6f\n", r->overlap);
+    fprintf(f, "same_pairs=%.0f\nsame_angle_mean=%s\nsame_angle_std=%s\n", st->n_same,
+            num(b1, st->same_mean, 4), num(b2, st->same_std, 4));
+    fprintf(f, "same_angle_p05=%s\nsame_angle_p95=%s\nsame_angle_max=%s\n",
+            num(b1, em_hist_quantile(r->same_h, r->nbins, .05), 4),
+            num(b2, em_hist_quantile(r->same_h, r->nbins, .95), 4), num(b3, st->same_max, 4));
+    fprintf(f, "diff_pairs=%.0f\ndiff_angle_mean=%s\ndiff_angle_std=%s\n", st->n_diff,
+            num(b1, st->diff_mean, 4), num(b2, st->diff_std, 4));
+    fprintf(f, "diff_angle_p05=%s\ndiff_angle_p95=%s\ndiff_angle_min=%s\n",
+            num(b1, em_hist_quantile(r->diff_h, r->nbins, .05), 4),
+            num(b2, em_hist_quantile(r->diff_h, r->nbins, .95), 4), num(b3, st->diff_min, 4));
+    fprintf(f, "angle_overlap=%s\n", num(b1, r->overlap, 6));
     fprintf(f, "verif_pairs=%d\nverif_folds=%d\nverif_seed=%llu\n", r->np, r->nfolds, r->seed);
     fprintf(f, "verif_mean=%.6f\nverif_std=%.6f\nverif_threshold_cos=%.6f\nverif_threshold_deg=%.4f\n",
             r->vmean, r->vstd, r->thr_mean, thr_deg(r->thr_mean));
     fprintf(f, "verif_fold_acc=");
     for (i = 0; i < r->nfolds; ++i) fprintf(f, "%s%.4f", i ? "," : "", r->fold_acc[i]);
     fprintf(f, "\n");
+    fprintf(f, "# TAR at FAR: accept iff cos >= thr; thr = the lowest threshold whose FAR <= the "
+               "target (asoftmax_eval.c's header)\n");
+    fprintf(f, "roc_images=%d\nroc_same_pairs=%zu\nroc_diff_pairs=%zu\n", r->roc_images,
+            r->all.n_same, r->all.n_diff);
+    for (k = 0; k < N_FAR; ++k) put_tar(f, "", &r->all, k, far_targets[k], far_names[k]);
+    fprintf(f, "roc_auc=%s\n", num(b1, r->all.auc, 6));
+    put_tar(f, "pairs_", &r->pairs, 0, PAIRS_FAR, PAIRS_FAR_NAME);
+    fprintf(f, "pairs_roc_auc=%s\n", num(b1, r->pairs.auc, 6));
     close_out(f, name);
 
     f = open_out(prefix, "-angles.tsv", name, sizeof(name));
@@ -428,6 +609,19 @@ static void write_files(const char *prefix, const results *r, const float *featu
                 st->n_diff > 0 ? r->diff_h[b] / st->n_diff : 0);
     close_out(f, name);
 
+    f = open_out(prefix, "-roc.tsv", name, sizeof(name));
+    fprintf(f, "# ROC of all pairs of %d images (%zu same-identity, %zu different-identity): "
+               "accept iff cos >= threshold\n", r->roc_images, r->all.n_same, r->all.n_diff);
+    if (!r->all.roc)
+        fprintf(f, "# no ROC: %s\n", !r->all.n_same ? "no same-identity pair" : "no different-identity pair");
+    fprintf(f, "# rows by decreasing threshold: nothing accepted; FAR 0; TAR at FAR far_target on a "
+               "log grid (10 a decade) from max(1e-6, 1/#diff) to 1\n");
+    fprintf(f, "# far\ttar\tthreshold\tfar_target\n");
+    for (i = 0; i < r->all.nroc; ++i)
+        fprintf(f, "%.9g\t%.9g\t%.9g\t%.9g\n", r->all.roc[i].far, r->all.roc[i].tar,
+                r->all.roc[i].thr, r->all.roc[i].far_target);
+    close_out(f, name);
+
     if (features) {
         f = open_out(prefix, "-features.tsv", name, sizeof(name));
         fprintf(f, "# label\tname\tf1..f%d: the raw %d-d embedding of each image\n", r->d, r->d);
@@ -438,14 +632,15 @@ static void write_files(const char *prefix, const results *r, const float *featu
         }
         close_out(f, name);
     }
-    printf("  wrote %s.txt, %s-angles.tsv%s\n", prefix, prefix, features ? ", -features.tsv" : "");
+    printf("  wrote %s.txt, %s-angles.tsv, %s-roc.tsv%s\n", prefix, prefix, prefix,
+           features ? ", -features.tsv" : "");
 }
 
 int main(int argc, char **argv)
 {
     const char *out = NULL, *lfw = NULL, *lfw_root = NULL;
     int layer_opt = -1, npairs = 6000, nfolds = 10, batch = 64, nbins = 180, hist_max = 10000;
-    int want_features = 0, opt, n, nl = 0, i, *y = NULL, C;
+    int want_features = 0, open_set = 0, opt, n, nl = 0, i, *y = NULL, *ylfw = NULL, C;
     unsigned long long seed = 1;
     char **paths, **labels = NULL;
     network *net;
@@ -458,8 +653,8 @@ int main(int argc, char **argv)
         {"seed", required_argument, 0, 's'},     {"batch", required_argument, 0, 'b'},
         {"bins", required_argument, 0, 'n'},     {"hist-max", required_argument, 0, 'm'},
         {"features", no_argument, 0, 'f'},       {"lfw", required_argument, 0, 'L'},
-        {"lfw-root", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"lfw-root", required_argument, 0, 'R'}, {"openset", no_argument, 0, 'O'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
 
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
@@ -474,6 +669,7 @@ int main(int argc, char **argv)
         case 'f': want_features = 1; break;
         case 'L': lfw = optarg; break;
         case 'R': lfw_root = optarg; break;
+        case 'O': open_set = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: usage();
         }
@@ -484,6 +680,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "asoftmax_eval: --lfw and --lfw-root go together\n");
         usage();
     }
+    if (r.lfw_mode && open_set) {
+        fprintf(stderr, "asoftmax_eval: --openset is for an image list (--lfw is open-set already)\n");
+        usage();
+    }
+    r.open_set = open_set;
     if (argc - optind != (r.lfw_mode ? 2 : 4)) usage();
     if (!r.lfw_mode && npairs % (2 * nfolds))
         die("--pairs = %d must be a multiple of 2 x --folds = %d (half same, half different "
@@ -513,6 +714,7 @@ int main(int argc, char **argv)
          * pair ends then index paths[] */
         order = xcalloc((size_t)2 * r.np, sizeof(int));
         paths = xcalloc((size_t)2 * r.np, sizeof(char *));
+        ylfw = xcalloc((size_t)2 * r.np, sizeof(int)); /* identity = the name folder */
         for (i = 0; i < 2 * r.np; ++i) order[i] = i;
         sort_rel = rel;
         qsort(order, (size_t)2 * r.np, sizeof(int), cmp_rel);
@@ -522,6 +724,8 @@ int main(int argc, char **argv)
                 size_t len = strlen(lfw_root) + strlen(rel[e]) + 2;
                 paths[n] = xcalloc(len, 1);
                 snprintf(paths[n], len, "%s/%s", lfw_root, rel[e]);
+                /* sorted paths: the images of one name are consecutive */
+                ylfw[n] = n == 0 ? 0 : ylfw[n - 1] + !same_name(rel[e], rel[order[i - 1]]);
                 ++n;
             }
             if (e % 2 == 0) pairs[e / 2].a = n - 1; else pairs[e / 2].b = n - 1;
@@ -556,13 +760,17 @@ int main(int argc, char **argv)
     }
     r.d = net->layers[r.emb].outputs;
     C = net->outputs;
+    if (!r.lfw_mode && !r.open_set && C != nl)
+        die("labels file '%s' has %d names, the network %d outputs: top-1 needs the network's "
+            "own classes. For identities the network was not trained on (open-set "
+            "verification) pass --openset", argv[optind + 3], nl, C);
     if (batch > net->batch) batch = net->batch; /* the buffers hold the cfg's batch */
     set_batch_network(net, batch);
     fprintf(stderr, "asoftmax_eval: embedding = layer %d (%s, %d outputs); head %s\n", r.emb,
             get_layer_string(net->layers[r.emb].type), r.d, r.head);
 
     feat = xcalloc((size_t)n * r.d, sizeof(float));
-    if (!r.lfw_mode) scores = xcalloc((size_t)n * C, sizeof(float));
+    if (!r.lfw_mode && !r.open_set) scores = xcalloc((size_t)n * C, sizeof(float));
     embed(net, r.emb, paths, n, batch, feat, scores);
 
     /* ---- metrics ---- */
@@ -570,14 +778,10 @@ int main(int argc, char **argv)
     r.diff_h = xcalloc((size_t)nbins, sizeof(double));
     r.fold_acc = xcalloc((size_t)r.nfolds, sizeof(double));
     if (!r.lfw_mode) {
-        if (C == nl)
-            r.top1 = em_top1(scores, n, C, y);
-        else
-            fprintf(stderr, "asoftmax_eval: note: the network has %d outputs, the labels file "
-                            "%d names: no top-1\n", C, nl);
+        if (!r.open_set) r.top1 = em_top1(scores, n, C, y);
         if (em_angular_fisher(feat, n, r.d, y, nl, &r.afs, &r.sw, &r.sb))
             die("angular Fisher score: invalid input");
-        pair_hist(feat, y, n, r.d, hist_max, seed, &r);
+        all_pairs(feat, y, n, r.d, hist_max, seed, 1, &r);
         pairs = xcalloc((size_t)r.np, sizeof(em_pair));
         if (em_make_pairs(y, n, r.np, r.nfolds, seed, pairs)) {
             double nsame = 0;
@@ -590,6 +794,7 @@ int main(int argc, char **argv)
     } else {
         r.nhist = n;
         em_pairs_angle_hist(feat, r.d, pairs, r.np, nbins, r.same_h, r.diff_h, &r.st);
+        all_pairs(feat, ylfw, n, r.d, hist_max, seed, 0, &r);
     }
     r.overlap = em_hist_overlap(r.same_h, r.diff_h, nbins);
     verify(feat, r.d, pairs, &r);
@@ -599,7 +804,7 @@ int main(int argc, char **argv)
     if (out) write_files(out, &r, (want_features || r.d <= 3) ? feat : NULL, y, labels);
 
     free(feat); free(scores); free(r.same_h); free(r.diff_h); free(r.fold_acc); free(pairs);
-    free(y);
+    free(y); free(ylfw); free(r.all.roc); free(r.pairs.roc);
     for (i = 0; i < n; ++i) free(paths[i]);
     free(paths);
     for (i = 0; i < nl; ++i) free(labels[i]);

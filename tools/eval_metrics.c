@@ -1,12 +1,14 @@
 /*
  * eval_metrics.c — pure metric functions of tools/asoftmax_eval.c: top-1, angular Fisher
- * score, pair-angle histograms and their overlap, LFW-style k-fold verification, and the
- * LFW pairs.txt reader. Contracts and shapes: eval_metrics.h. Unit tests:
+ * score, pair-angle histograms and their overlap, all-pair scores, LFW-style k-fold
+ * verification, TAR at FAR / ROC / AUC (exact, on radix-sorted float scores), and the LFW
+ * pairs.txt reader. Contracts and shapes: eval_metrics.h. Unit tests:
  * tests/test_eval_metrics.c. Everything accumulates in double; nothing here prints or exits.
  */
 #include "eval_metrics.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -173,18 +175,47 @@ static double dot_d(const float *a, const float *b, int d)
     return (s0 + s1) + (s2 + s3);
 }
 
-int em_pair_angle_hist(const float *x, int n, int d, const int *labels, int nbins,
-                       double *same, double *diff, em_pair_stats *st)
+/* same-class count of each row's later pairs: offsets of row r's scores in the output
+ * arrays, so that every pair has its place whatever thread computes it */
+static int row_offsets(const int *labels, int n, size_t **offs, size_t **offd)
+{
+    size_t as = 0, ad = 0;
+    int r, j;
+    *offs = malloc((size_t)n * sizeof(size_t));
+    *offd = malloc((size_t)n * sizeof(size_t));
+    if (!*offs || !*offd) {
+        free(*offs); free(*offd);
+        *offs = *offd = NULL;
+        return -1;
+    }
+    for (r = 0; r < n; ++r) {
+        size_t s = 0;
+        for (j = r + 1; j < n; ++j) s += labels[j] == labels[r];
+        (*offs)[r] = as;
+        (*offd)[r] = ad;
+        as += s;
+        ad += (size_t)(n - 1 - r) - s;
+    }
+    return 0;
+}
+
+int em_pair_scores(const float *x, int n, int d, const int *labels, float *same_s,
+                   float *diff_s, int nbins, double *same, double *diff, em_pair_stats *st)
 {
     const acc_t empty = {0, 0, 0, INFINITY, -INFINITY};
-    acc_t as = empty, ad = empty, *ras, *rad;
+    acc_t as = empty, ad = empty, *ras = NULL, *rad = NULL;
+    size_t *offs = NULL, *offd = NULL;
     float *u;
-    int i, k, failed = 0;
-    if (!x || !labels || !same || !diff || n <= 0 || d <= 0 || nbins <= 0) return -1;
+    int i, k, failed = 0, hist = same != NULL;
+    if (!x || !labels || n <= 0 || d <= 0 || (same_s == NULL) != (diff_s == NULL) ||
+        (same == NULL) != (diff == NULL) || (hist && nbins <= 0) || (!hist && st))
+        return -1;
     u = malloc((size_t)n * d * sizeof(float));
-    ras = malloc((size_t)n * sizeof(acc_t)); /* row i's pairs (i, j > i), reduced in row */
-    rad = malloc((size_t)n * sizeof(acc_t)); /* order below: same sums for any thread count */
-    if (!u || !ras || !rad) {
+    if (hist) {
+        ras = malloc((size_t)n * sizeof(acc_t)); /* row i's pairs (i, j > i), reduced in row */
+        rad = malloc((size_t)n * sizeof(acc_t)); /* order below: same sums for any thread count */
+    }
+    if (!u || (hist && (!ras || !rad)) || (same_s && row_offsets(labels, n, &offs, &offd))) {
         free(u); free(ras); free(rad);
         return -1;
     }
@@ -197,14 +228,15 @@ int em_pair_angle_hist(const float *x, int n, int d, const int *labels, int nbin
         for (k = 0; k < d; ++k) u[(size_t)i * d + k] = (float)(xi[k] * nn);
     }
     /* O(n^2 d): rows shared out between OpenMP threads (when built with -fopenmp), each
-     * with its own histogram; counts are whole numbers, so merging them is exact */
+     * with its own histogram; counts are whole numbers, so merging them is exact; scores go
+     * to places fixed by the row offsets */
 #ifdef _OPENMP
 #pragma omp parallel
 #endif
     {
-        double *h = calloc((size_t)2 * nbins, sizeof(double));
+        double *h = hist ? calloc((size_t)2 * nbins, sizeof(double)) : NULL;
         int r, j, b;
-        if (!h) {
+        if (hist && !h) {
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
@@ -215,16 +247,22 @@ int em_pair_angle_hist(const float *x, int n, int d, const int *labels, int nbin
 #endif
         for (r = 0; r < n; ++r) {
             const float *ur = u + (size_t)r * d;
-            ras[r] = empty;
-            rad[r] = empty;
-            if (!h) continue;
+            float *ps = same_s ? same_s + offs[r] : NULL, *pd = diff_s ? diff_s + offd[r] : NULL;
+            if (hist) {
+                ras[r] = empty;
+                rad[r] = empty;
+                if (!h) continue;
+            }
             for (j = r + 1; j < n; ++j) {
                 double c = dot_d(ur, u + (size_t)j * d, d);
                 c = c > 1 ? 1 : c < -1 ? -1 : c;
-                if (labels[r] == labels[j])
-                    acc_add(&ras[r], acos(c) * (180.0 / M_PI), h, nbins);
-                else
-                    acc_add(&rad[r], acos(c) * (180.0 / M_PI), h + nbins, nbins);
+                if (labels[r] == labels[j]) {
+                    if (ps) *ps++ = (float)c + 0.0f; /* + 0.0f: -0 becomes +0 */
+                    if (hist) acc_add(&ras[r], acos(c) * (180.0 / M_PI), h, nbins);
+                } else {
+                    if (pd) *pd++ = (float)c + 0.0f;
+                    if (hist) acc_add(&rad[r], acos(c) * (180.0 / M_PI), h + nbins, nbins);
+                }
             }
         }
 #ifdef _OPENMP
@@ -238,13 +276,46 @@ int em_pair_angle_hist(const float *x, int n, int d, const int *labels, int nbin
         }
         free(h);
     }
-    for (i = 0; i < n; ++i) {
-        acc_merge(&as, &ras[i]);
-        acc_merge(&ad, &rad[i]);
-    }
-    free(u); free(ras); free(rad);
+    if (hist)
+        for (i = 0; i < n; ++i) {
+            acc_merge(&as, &ras[i]);
+            acc_merge(&ad, &rad[i]);
+        }
+    free(u); free(ras); free(rad); free(offs); free(offd);
     if (failed) return -1;
-    acc_stats(&as, &ad, st);
+    if (hist) acc_stats(&as, &ad, st);
+    return 0;
+}
+
+int em_pair_angle_hist(const float *x, int n, int d, const int *labels, int nbins,
+                       double *same, double *diff, em_pair_stats *st)
+{
+    if (!same || !diff) return -1;
+    return em_pair_scores(x, n, d, labels, NULL, NULL, nbins, same, diff, st);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return x < y ? -1 : x > y;
+}
+
+int em_count_pairs(const int *labels, int n, size_t *n_same, size_t *n_diff)
+{
+    int *v, i, j;
+    size_t s = 0;
+    if (!labels || n < 0 || !n_same || !n_diff) return -1;
+    v = malloc((size_t)(n ? n : 1) * sizeof(int));
+    if (!v) return -1;
+    memcpy(v, labels, (size_t)n * sizeof(int));
+    qsort(v, (size_t)n, sizeof(int), cmp_int);
+    for (i = 0; i < n; i = j) {
+        for (j = i; j < n && v[j] == v[i]; ++j) {}
+        s += (size_t)(j - i) * (size_t)(j - i - 1) / 2;
+    }
+    free(v);
+    *n_same = s;
+    *n_diff = (size_t)n * (size_t)(n > 0 ? n - 1 : 0) / 2 - s;
     return 0;
 }
 
@@ -487,6 +558,194 @@ out:
     free(use);
     free(accs);
     return rc;
+}
+
+/* ---- ROC and TAR at FAR ---- */
+
+/* The scores are sorted as the unsigned keys of their bit patterns: a float's key orders
+ * like the float (negative: all bits flipped; positive: the sign bit set). The arrays are
+ * float; they are read and written through a type that may alias them. */
+typedef uint32_t __attribute__((may_alias)) score_key;
+
+static uint32_t float_key(uint32_t u)
+{
+    if (u == 0x80000000u) u = 0; /* -0 is +0 */
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+static uint32_t key_float(uint32_t k) { return (k & 0x80000000u) ? (k & 0x7FFFFFFFu) : ~k; }
+
+/* in-place MSD radix sort (American flag sort), 8 bits a level from bit `shift` down */
+static void radix_level(score_key *a, size_t n, int shift, size_t cnt[256])
+{
+    size_t pos[256], end[256], i;
+    int b;
+    memset(cnt, 0, 256 * sizeof(size_t));
+    for (i = 0; i < n; ++i) ++cnt[(a[i] >> shift) & 255];
+    for (i = 0, b = 0; b < 256; ++b) {
+        pos[b] = i;
+        i += cnt[b];
+        end[b] = i;
+    }
+    for (b = 0; b < 256; ++b)
+        while (pos[b] < end[b]) {
+            uint32_t v = a[pos[b]];
+            int db = (int)((v >> shift) & 255);
+            while (db != b) { /* move v to its bucket, pick up what was there */
+                uint32_t t = a[pos[db]];
+                a[pos[db]++] = v;
+                v = t;
+                db = (int)((v >> shift) & 255);
+            }
+            a[pos[b]++] = v;
+        }
+}
+
+static void radix_sort(score_key *a, size_t n, int shift)
+{
+    size_t cnt[256], start = 0;
+    int b;
+    if (n < 64) { /* insertion sort */
+        size_t i, j;
+        for (i = 1; i < n; ++i) {
+            uint32_t v = a[i];
+            for (j = i; j > 0 && a[j - 1] > v; --j) a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return;
+    }
+    radix_level(a, n, shift, cnt);
+    if (shift == 0) return;
+    for (b = 0; b < 256; ++b) {
+        if (cnt[b] > 1) radix_sort(a + start, cnt[b], shift - 8);
+        start += cnt[b];
+    }
+}
+
+int em_sort_scores(float *v, size_t n)
+{
+    score_key *a = (score_key *)v;
+    size_t i, cnt[256], first[257];
+    int b;
+    if (!v && n) return -1;
+    for (i = 0; i < n; ++i)
+        if (isnan(v[i])) return -1;
+    for (i = 0; i < n; ++i) a[i] = float_key(a[i]);
+    /* the top level here, its 256 buckets shared out between OpenMP threads: the sorted
+     * result is the same for any number of threads */
+    if (n >= 64) {
+        radix_level(a, n, 24, cnt);
+        for (first[0] = 0, b = 0; b < 256; ++b) first[b + 1] = first[b] + cnt[b];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+        for (b = 0; b < 256; ++b)
+            if (cnt[b] > 1) radix_sort(a + first[b], cnt[b], 16);
+    } else {
+        radix_sort(a, n, 24);
+    }
+    for (i = 0; i < n; ++i) a[i] = key_float(a[i]);
+    return 0;
+}
+
+/* number of elements of ascending a[n] that are > v */
+static size_t count_above(const float *a, size_t n, float v)
+{
+    size_t lo = 0, hi = n; /* first index with a[i] > v */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] > v) hi = mid; else lo = mid + 1;
+    }
+    return n - lo;
+}
+
+/* the operating point "accept iff score > v", i.e. threshold the float just above v */
+static void point_above(const float *same, size_t ns, const float *diff, size_t nd, float v,
+                        double far_target, em_roc_point *pt)
+{
+    pt->far_target = far_target;
+    pt->thr = nextafterf(v, INFINITY);
+    pt->far = (double)count_above(diff, nd, v) / nd;
+    pt->tar = (double)count_above(same, ns, v) / ns;
+}
+
+/* k = floor(f * nd): the number of different pairs allowed at or above the threshold. The
+ * product is nudged up by 4 ulps so that a whole number (1e-3 * 1000) is not rounded down. */
+static size_t far_count(double f, size_t nd)
+{
+    double k = floor(f * (double)nd * (1 + 4 * DBL_EPSILON));
+    return k >= (double)nd ? nd : (size_t)k;
+}
+
+int em_tar_at_far(const float *same, size_t ns, const float *diff, size_t nd, double f,
+                  em_roc_point *pt)
+{
+    size_t k;
+    if (!pt || !(f > 0 && f <= 1) || (ns && !same) || (nd && !diff)) return -1;
+    pt->far_target = f;
+    pt->far = pt->tar = NAN;
+    pt->thr = NAN;
+    if (ns == 0 || nd == 0) return 1;
+    k = far_count(f, nd);
+    if (k == 0) return 1; /* f * nd < 1: FAR f cannot be told from FAR 0 */
+    if (k >= nd) {        /* everything may be accepted: threshold = the lowest score */
+        pt->thr = same[0] < diff[0] ? same[0] : diff[0];
+        pt->far = pt->tar = 1;
+        return 0;
+    }
+    /* the (k+1)-th highest different score must be rejected, everything above it accepted */
+    point_above(same, ns, diff, nd, diff[nd - 1 - k], f, pt);
+    return 0;
+}
+
+double em_roc_auc(const float *same, size_t ns, const float *diff, size_t nd)
+{
+    size_t i, j, lo = 0, eq;
+    uint64_t wins2 = 0; /* 2 * #{s > d} + #{s = d} */
+    double wins2_d = 0;
+    int wide = (double)ns * (double)nd * 2 >= 1.8e19; /* would overflow 64 bits */
+    if (!same || !diff || ns == 0 || nd == 0) return NAN;
+    for (i = 0; i < ns; i = j) {
+        for (j = i; j < ns && same[j] == same[i]; ++j) {}
+        while (lo < nd && diff[lo] < same[i]) ++lo;
+        for (eq = lo; eq < nd && diff[eq] == same[i]; ++eq) {}
+        if (wide)
+            wins2_d += (double)(j - i) * (2.0 * lo + (double)(eq - lo));
+        else
+            wins2 += (uint64_t)(j - i) * (2 * (uint64_t)lo + (eq - lo));
+    }
+    return (wide ? wins2_d : (double)wins2) / (2.0 * (double)ns * (double)nd);
+}
+
+int em_roc_curve(const float *same, size_t ns, const float *diff, size_t nd, double far_min,
+                 int per_decade, em_roc_point **pts, int *npts)
+{
+    double f_lo;
+    int j, j0, m = 0, cap;
+    em_roc_point *p;
+    if (!pts || !npts || !(far_min > 0 && far_min <= 1) || per_decade <= 0 ||
+        (ns && !same) || (nd && !diff))
+        return -1;
+    *pts = NULL;
+    *npts = 0;
+    if (ns == 0 || nd == 0) return 1;
+    f_lo = fmax(far_min, 1.0 / (double)nd);
+    j0 = (int)ceil(per_decade * log10(f_lo) - 1e-9);
+    cap = 4 - j0;
+    p = malloc((size_t)cap * sizeof(em_roc_point));
+    if (!p) return -1;
+    /* nothing accepted: the threshold just above every score */
+    point_above(same, ns, diff, nd, same[ns - 1] > diff[nd - 1] ? same[ns - 1] : diff[nd - 1], 0,
+                &p[m++]);
+    /* FAR 0: just above the highest different score */
+    point_above(same, ns, diff, nd, diff[nd - 1], 0, &p[m++]);
+    em_tar_at_far(same, ns, diff, nd, f_lo, &p[m++]);
+    for (j = j0; j <= 0; ++j) {
+        double f = pow(10, (double)j / per_decade);
+        if (f > f_lo * (1 + 1e-9)) em_tar_at_far(same, ns, diff, nd, f, &p[m++]);
+    }
+    *pts = p;
+    *npts = m;
+    return 0;
 }
 
 /* ---- LFW pairs.txt ---- */

@@ -1,7 +1,7 @@
 /*
  * eval_metrics.h — the metrics of tools/asoftmax_eval.c as small pure C functions on raw
  * arrays (no Darknet, no I/O except em_read_lfw_pairs), unit-tested by
- * tests/test_eval_metrics.c. Definitions: docs/math.md §6.
+ * tests/test_eval_metrics.c. Definitions: docs/math.md §6; TAR at FAR, ROC and AUC below.
  *
  * Conventions for every function below:
  *   x       (n, d) row-major float features, one row per sample, NOT normalized
@@ -61,6 +61,19 @@ typedef struct {
 int em_pair_angle_hist(const float *x, int n, int d, const int *labels, int nbins,
                        double *same, double *diff, em_pair_stats *st);
 
+/* The number of same-class and different-class unordered pairs {i < j} of n labels
+ * (n_same = sum over classes of n_c (n_c - 1) / 2, n_diff = n (n-1)/2 - n_same). */
+int em_count_pairs(const int *labels, int n, size_t *n_same, size_t *n_diff);
+
+/* em_pair_angle_hist that also keeps every pair's score: the cosine of pair {i < j}
+ * (rows normalized once, in float; dot product in double, clamped to [-1, 1]) rounded to
+ * float (-0 stored as +0) goes to same_s[] or diff_s[] (sizes: em_count_pairs), in the
+ * order i = 0..n-1, j = i+1..n-1, whatever the number of OpenMP threads. same_s and diff_s
+ * may both be NULL (no scores), same and diff both NULL (no histograms, nbins ignored; st
+ * must then be NULL). One O(n^2 d) pass; -1 on invalid arguments or out of memory. */
+int em_pair_scores(const float *x, int n, int d, const int *labels, float *same_s,
+                   float *diff_s, int nbins, double *same, double *diff, em_pair_stats *st);
+
 /* Overlap coefficient of two histograms over the same bins: sum_b min(p(b), q(b)) with p, q
  * the histograms normalized to sum 1: 0 = disjoint, 1 = identical distributions.
  * NaN when either histogram is empty. */
@@ -106,6 +119,58 @@ int em_best_threshold(const double *score, const int *same, const int *use, int 
  * mean and spread of the fold accuracies. Every fold must hold at least one pair. */
 int em_verify_kfold(const double *score, const int *same, const int *fold, int np, int nfolds,
                     double *fold_acc, double *fold_thr, double *mean, double *std);
+
+/* ---- ROC and TAR at FAR (verification by a score threshold) ----
+ * Scores s are cosine similarities of same pairs (same[N_same]) and different pairs
+ * (diff[N_diff]) as float; a pair is accepted (called "same") iff s >= t.
+ *   FAR(t) = #{different pairs: s >= t} / N_diff,   TAR(t) = #{same pairs: s >= t} / N_same.
+ * TAR at FAR f (0 < f <= 1): k = floor(f N_diff) different pairs may be accepted. With
+ * d_(k+1) the (k+1)-th highest different score, the lowest threshold with FAR(t) <= f is
+ * t_f = the smallest float above d_(k+1) (pairs of equal score are accepted or rejected
+ * together, so FAR(t_f) may be below f), and
+ *   TAR@FAR=f = TAR(t_f) = #{same: s > d_(k+1)} / N_same,  reached FAR = #{diff: s > d_(k+1)} / N_diff.
+ * k >= N_diff (f = 1): t_f = the lowest score, TAR = FAR = 1. Not measurable when
+ * f N_diff < 1 (k = 0: no FAR between 0 and f exists, the value would be TAR at FAR 0) or
+ * when N_same or N_diff is 0. Exact: integer counts on the float scores; ties are at float
+ * resolution (2^-24 relative, <= 6e-8 in [-1, 1]). f N_diff is rounded up by 4 ulps before
+ * the floor, so that 1e-3 x 1000 counts as 1.
+ * AUC = (1 / (N_same N_diff)) sum over (same s, different d) of ([s > d] + [s = d] / 2): the
+ * area under the ROC through every distinct threshold (straight across ties), the chance
+ * that a random same pair scores above a random different pair. Exact while
+ * 2 N_same N_diff < 2^64, then summed in double. */
+
+/* An operating point: accept iff score >= thr; far, tar as reached; far_target the f it was
+ * asked for (0 for the FAR-0 rows of em_roc_curve). */
+typedef struct {
+    double far_target, far, tar;
+    float thr;
+} em_roc_point;
+
+/* Sorts v[n] ascending in place (radix sort of the float bit patterns, O(n), no extra
+ * memory; -0 becomes +0; the top level shared between OpenMP threads, the same result for
+ * any number). Returns -1, v unchanged, when v holds a NaN. The functions below take
+ * arrays sorted by it. */
+int em_sort_scores(float *v, size_t n);
+
+/* TAR at FAR f, as defined above, of ascending same[ns], diff[nd]. Returns 0 with *pt set;
+ * 1 when not measurable (f nd < 1, ns = 0 or nd = 0: pt's values NaN); -1 on invalid
+ * arguments (f outside (0, 1], NULL). O(log n). */
+int em_tar_at_far(const float *same, size_t ns, const float *diff, size_t nd, double f,
+                  em_roc_point *pt);
+
+/* AUC as defined above of ascending same[ns], diff[nd]; NaN when either is empty. O(ns + nd). */
+double em_roc_auc(const float *same, size_t ns, const float *diff, size_t nd);
+
+/* The ROC for a plot, thresholds decreasing (far and tar non-decreasing), in a malloc'd
+ * *pts of *npts rows:
+ *   1. nothing accepted: thr = the float above the highest score, far = tar = 0;
+ *   2. FAR 0: thr = the float above the highest different score;
+ *   3. TAR@FAR=f for f = f_lo = max(far_min, 1/nd), then f = 10^(j/per_decade) for every
+ *      whole j <= 0 with f > f_lo; the last row is f = 1 (thr = the lowest score, 1, 1).
+ * Returns 0; 1 (nothing allocated) when ns = 0 or nd = 0; -1 on invalid arguments
+ * (far_min outside (0, 1], per_decade <= 0) or out of memory. */
+int em_roc_curve(const float *same, size_t ns, const float *diff, size_t nd, double far_min,
+                 int per_decade, em_roc_point **pts, int *npts);
 
 /* ---- LFW pairs.txt ----
  * Format: a header line "S N" (LFW: "10 300"), then S sets of N same-person lines
