@@ -3,10 +3,14 @@
 # Uses apt-get directly as root, or sudo when available; otherwise lists what is missing.
 set -euo pipefail
 # g++: AlexeyAB's fork has C++ files (src/http_stream.cpp) and links with g++
+# libfreetype-dev, fonts-wqy-microhei, fonts-arphic-gkai00mp: tools/render_glyphs.c and its
+# test (two small CJK faces, 10 MB)
 pkgs=(gcc g++ make patch xz-utils dpkg-dev zlib1g-dev libopenblas-openmp-dev dataset-fashion-mnist
-      gnuplot-nox fonts-dejavu-core)
+      gnuplot-nox fonts-dejavu-core libfreetype-dev pkg-config fonts-wqy-microhei fonts-arphic-gkai00mp)
 # CI's reliability jobs (`install-deps.sh --ci`): libFuzzer (clang + compiler-rt), valgrind
 [ "${1:-}" = "--ci" ] && pkgs+=(clang libclang-rt-14-dev valgrind)
+# `make demo-openset` (`install-deps.sh --openset`): every typeface of scripts/openset-fonts.txt
+[ "${1:-}" = "--openset" ] && pkgs+=($(awk '!/^#/ && NF { print $1 }' "$(dirname "$0")/openset-fonts.txt" | sort -u))
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
