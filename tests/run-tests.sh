@@ -85,6 +85,7 @@ suite network_parity_check "$DIR/test_network_parity_cpu" "$DIR" "$HERE/parity-h
 suite eval_tool     "$HERE/test_eval_tool.sh" "${F_DARKNET[pjreddie]}" "$DIR/asoftmax_eval" "$DIR/e2e/data" "$DIR/eval_tool"
 suite prepare_casia "$HERE/test_prepare_casia.sh" "$DIR/prepare_casia"
 suite render        "$HERE/test_render.sh" "$DIR/render_glyphs" "$DIR/render"
+suite openset_smoke "$HERE/openset_smoke.sh" "${F_DARKNET[pjreddie]}" "$DIR/render_glyphs" "$DIR/asoftmax_eval" "$DIR/openset_smoke"
 if [ -x "$DIR/test_network_gpu" ]; then
     suite gpu_network "$DIR/test_network_gpu" "$DIR" "$HERE/parity-head.cfg:16" \
         "$HERE/../cfg/fmnist-asoftmax.cfg:16" "$HERE/../cfg/fmnist-softmax.cfg:16" \
