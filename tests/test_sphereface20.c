@@ -4,7 +4,8 @@
  *   1. it parses (a copy with batch=1, subdivisions=1: small and fast; the cfg's 256/16
  *      means forward passes of 16) into the 30 layers of SphereFace-20: 20 convolutions, 8 [shortcut]s each
  *      adding the unit's input (3 layers back) of the same shape, fc5 512-d on 7x6x512,
- *      [asoftmax] 512 -> 10572 with m = 4 and the official lambda schedule, 112x96x3 input;
+ *      [asoftmax] 512 -> 10572 with m = 4, s = 30 and the official lambda schedule, batch
+ *      normalization on every convolution, burn_in 1000, 112x96x3 input;
  *   2. one training forward pass on random images with random labels: finite positive
  *      cost, output rows are probabilities;
  *   3. one backward pass: every delta and weight update finite, and the gradient reaches
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
         layer *l = &net->layers[i];
         if (l->type == CONVOLUTIONAL) {
             ++nconv;
-            if (l->size != 3 || l->activation != LEAKY) shapes_ok = 0;
+            if (l->size != 3 || l->activation != LEAKY || !l->batch_normalize) shapes_ok = 0;
         } else if (l->type == SHORTCUT) {
             layer *from = &net->layers[l->index];
             ++nshort;
@@ -93,7 +94,8 @@ int main(int argc, char **argv)
         }
     }
     CHECK(nconv == 20 && nshort == 8 && shapes_ok,
-          "%d convolutions, %d shortcuts (want 20, 8), all 3x3 leaky with matching shortcuts: %d",
+          "%d convolutions, %d shortcuts (want 20, 8), all 3x3 leaky batch-normalized with "
+          "matching shortcuts: %d",
           nconv, nshort, shapes_ok);
     {
         layer *last_conv = &net->layers[NLAYERS - 3], *fc5 = &net->layers[NLAYERS - 2],
@@ -108,8 +110,10 @@ int main(int argc, char **argv)
         CHECK(fc6->type == ASOFTMAX && fc6->inputs == EMB && fc6->outputs == CLASSES &&
                   fc6->asoftmax->p.margin == 4 && fc6->asoftmax->p.lambda_base == 1000.f &&
                   fc6->asoftmax->p.lambda_gamma == 0.12f && fc6->asoftmax->p.lambda_power == 1.f &&
-                  fc6->asoftmax->p.lambda_min == 5.f,
-              "fc6: type %d, %d -> %d, or its options differ from m=4, 1000/0.12/1/5", fc6->type,
+                  fc6->asoftmax->p.lambda_min == 5.f && fc6->asoftmax->p.s == 30 &&
+                  net->burn_in == 1000,
+              "fc6: type %d, %d -> %d, or its options differ from m=4, s=30, 1000/0.12/1/5, "
+              "or burn_in != 1000", fc6->type,
               fc6->inputs, fc6->outputs);
         CHECK(net->truths == CLASSES, "net->truths = %d", net->truths);
     }
