@@ -108,7 +108,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
 TEST_LIBS   := $(BLAS_LIBS) $(FORK_LIBS) -lm -pthread $(TEST_OMP)
 
-.PHONY: all darknet blas-check converter test test-build demo demo-openset render clean deps gpu-build gpu-check fuzz valgrind longrun bench
+.PHONY: all darknet blas-check converter test test-build demo demo-openset render eval clean deps gpu-build gpu-check fuzz valgrind longrun bench
 
 all: darknet
 
@@ -176,18 +176,25 @@ test-build: blas-check
 
 # Our tools, built against pjreddie's main build whatever FORK is (they use its API; weights
 # files are the same on both forks): the Fashion-MNIST converter (demo, longrun, bench) and
-# asoftmax_eval (demo).
+# asoftmax_eval (demo, eval). With GPU=1 that build is the GPU one: same -DGPU/-DCUDNN (the
+# structs differ) and the CUDA libraries.
 TOOL_DIR    := $(BUILD)/darknet
-TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(TOOL_DIR)/include -I$(TOOL_DIR)/src
-TOOL_LIBS   := $(TOOL_DIR)/libdarknet.a $(BLAS_LIBS) -lm -pthread -fopenmp
+TOOL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -I$(TOOL_DIR)/include -I$(TOOL_DIR)/src \
+               $(if $(filter 1,$(GPU)),-DGPU -I$(CUDA_HOME)/include $(if $(filter 1,$(CUDNN)),-DCUDNN))
+TOOL_LIBS   := $(TOOL_DIR)/libdarknet.a $(BLAS_LIBS) -lm -pthread -fopenmp \
+               $(if $(filter 1,$(GPU)),-L$(CUDA_HOME)/lib64 -lcuda -lcudart -lcublas -lcurand $(if $(filter 1,$(CUDNN)),-lcudnn) -lstdc++)
 CONVERTER   := $(BUILD)/fmnist2darknet
 EVAL        := $(BUILD)/asoftmax_eval
 converter: darknet
 	@if [ "$(FORK)" != pjreddie ]; then $(MAKE) --no-print-directory darknet FORK=pjreddie; fi
 	$(CC) $(TOOL_CFLAGS) tools/fmnist2darknet.c $(TOOL_LIBS) -lz -o $(CONVERTER)
 
-demo: deps converter
+# make eval: build/asoftmax_eval alone (e.g. for LFW: README, docs/faces.md)
+eval: darknet
+	@if [ "$(FORK)" != pjreddie ]; then $(MAKE) --no-print-directory darknet FORK=pjreddie; fi
 	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(EVAL)
+
+demo: deps converter eval
 	DEMO_OUT=$(FORK_BUILD)/demo scripts/demo.sh $(DARKNET) $(CONVERTER) $(EVAL)
 
 # make demo-openset: open-set verification on rendered characters (scripts/demo-openset.sh;
@@ -198,10 +205,8 @@ RENDER_LIBS  := $(shell pkg-config --libs freetype2 2>/dev/null) -lm -pthread
 render: deps
 	@mkdir -p $(BUILD)
 	$(CC) $(RENDER_FLAGS) tools/render_glyphs.c $(RENDER_LIBS) -o $(RENDER)
-demo-openset: deps render darknet
+demo-openset: deps render eval
 	scripts/install-deps.sh --openset
-	@if [ "$(FORK)" != pjreddie ]; then $(MAKE) --no-print-directory darknet FORK=pjreddie; fi
-	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(EVAL)
 	DEMO_OUT=$(FORK_BUILD)/openset scripts/demo-openset.sh $(DARKNET) $(RENDER) $(EVAL)
 
 # Both GPU variants must compile and link on CUDA 12/13 + cuDNN 8/9 (no GPU needed); the
