@@ -96,51 +96,21 @@ top=1
 DATA
 
 declare -A secs ips loss pid
+TAG=demo
+. "$ROOT/scripts/train-lib.sh"
 # start_train NAME BATCHES: cfg/NAME.cfg with max_batches=BATCHES -> $DATA/backup/NAME.weights,
 # in the background ($THREADS OpenMP threads when the pair trains side by side)
 start_train() {
-    local name=$1 n=$2 cfg=$DATA/$1.cfg log=$OUT/train-$1.log
+    local name=$1 n=$2 cfg=$DATA/$1.cfg
     sed "s/^max_batches=.*/max_batches=$n/" "$ROOT/cfg/$name.cfg" > "$cfg"
     grep -qx "max_batches=$n" "$cfg" || { echo "demo: cannot set max_batches in $cfg" >&2; exit 1; }
-    rm -f "$DATA/backup/$name".weights "$DATA/backup/${name}"_*.weights "$OUT/train-$name.time"
-    echo "demo: training $name.cfg for $n batches${THREADS:+ ($THREADS thread(s))} (log: $log)"
-    (
-        cd "$DATA"
-        [ -n "$THREADS" ] && export OMP_NUM_THREADS=$THREADS
-        s=$(date +%s.%N)
-        stdbuf -oL "$DARKNET" classifier train fmnist.data "$cfg" > "$log" 2>&1
-        echo "$s $(date +%s.%N)" > "$OUT/train-$name.time"
-    ) &
-    pid[$name]=$!
+    train_start "$name" "$cfg" fmnist.data "$THREADS"
 }
-# finish_train BATCHES NAME...: wait for these trainings, printing progress every 15 s
+# finish_train BATCHES NAME...: wait for these trainings (progress every 15 s); images/s
 finish_train() {
-    local n=$1 name last i busy; shift
-    while :; do
-        for i in $(seq 15); do
-            busy=0
-            for name; do kill -0 "${pid[$name]}" 2>/dev/null && busy=1; done
-            [ "$busy" = 1 ] || break 2
-            sleep 1
-        done
-        for name; do
-            last=$(grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 || true)
-            [ -n "$last" ] && echo "  $name: batch $(cut -d, -f1 <<<"$last")/$n, avg loss $(awk '{print $4}' <<<"$last"), $(( $(date +%s) - t_start )) s into the demo"
-        done
-    done
-    for name; do
-        wait "${pid[$name]}" && [ -s "$OUT/train-$name.time" ] ||
-            { echo "demo: training $name failed; see $OUT/train-$name.log" >&2; exit 1; }
-        secs[$name]=$(awk '{printf "%.0f", $2 - $1}' "$OUT/train-$name.time")
-        ips[$name]=$(awk -v s="${secs[$name]}" -v n="$n" 'BEGIN{printf "%.0f", n*128/s}')
-        ! grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | grep -qi nan ||
-            { echo "demo: training $name diverged (loss nan; see $OUT/train-$name.log); run make demo again" >&2; exit 1; }
-        loss[$name]=$(grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | awk '{printf "%.3f", $4}')
-        # AlexeyAB's fork names the final weights NAME_final.weights (pjreddie's: NAME.weights)
-        [ -s "$DATA/backup/$name.weights" ] || [ ! -s "$DATA/backup/${name}_final.weights" ] ||
-            mv "$DATA/backup/${name}_final.weights" "$DATA/backup/$name.weights"
-        [ -s "$DATA/backup/$name.weights" ] || { echo "demo: no $DATA/backup/$name.weights after training" >&2; exit 1; }
-    done
+    local n=$1 name; shift
+    train_wait "$n" 15 "$@"
+    for name; do ips[$name]=$(awk -v s="${secs[$name]}" -v n="$n" 'BEGIN{printf "%.0f", n*128/s}'); done
 }
 # train_two BATCHES NAME1 NAME2: two cfgs, side by side or one by one
 train_two() {
