@@ -12,13 +12,17 @@
 #   closed set (test images of the training identities, other jitter draws): top-1.
 # Report: DEMO_OUT/report.md with roc.png and angles.png.
 #
-# Variables (defaults: about 20 minutes on 2 cores):
-#   OPENSET_SIZE=small    small: 32x32 images, 1500 training + 300 held-out identities,
-#                         OPENSET_BATCHES=1500 batches of 128 per head;
-#                         large: 48x48... see the preset below (for a longer run / more cores)
+# Variables (defaults: 14 min on 2 idle cores, 2026-11-29):
+#   OPENSET_SIZE=small    small: 32x32 images, 1500 training + 300 held-out identities (of the
+#                         2708 GB 2312 level-1 characters that 10 or more faces have), 2 training
+#                         images per face, 1500 batches of 128 per head (~11 min side by side);
+#                         large: 48x48 images, 2200 training + 500 held-out identities, 3 per
+#                         face, 20000 batches (a long run: hours on 2 cores; not timed here)
 #   OPENSET_IDENTITIES, OPENSET_HOLDOUT, OPENSET_BATCHES, OPENSET_SIZE_PX,
 #   OPENSET_PER_FONT, OPENSET_MIN_FONTS override the preset;
 #   DEMO_PAIRS=6000, DEMO_SEED=1 (render seed and pair seed), DEMO_OUT=build/openset
+#   OMP_NUM_THREADS       threads per training (default: half the cores each)
+# The rendered data are kept in DEMO_OUT/data and reused while the parameters are the same.
 set -euo pipefail
 
 usage="usage: demo-openset.sh DARKNET RENDER EVAL"
@@ -33,7 +37,7 @@ OUT=$(readlink -m "${DEMO_OUT:-$ROOT/build/openset}")
 SIZE=${OPENSET_SIZE:-small}
 case $SIZE in
     small) P_IDS=1800 P_HOLD=300 P_BATCHES=1500 P_PX=32 P_PER=2 P_MIN=10 ;;
-    large) P_IDS=3755 P_HOLD=500 P_BATCHES=12000 P_PX=32 P_PER=3 P_MIN=6 ;;
+    large) P_IDS=2700 P_HOLD=500 P_BATCHES=20000 P_PX=48 P_PER=3 P_MIN=10 ;;
     *) echo "demo-openset: OPENSET_SIZE='$SIZE' must be small or large" >&2; exit 1 ;;
 esac
 IDS=${OPENSET_IDENTITIES:-$P_IDS}
@@ -102,54 +106,21 @@ top=1
 DATA
 
 declare -A secs pid loss
+TAG=demo-openset
+. "$ROOT/scripts/train-lib.sh"
 # start_train NAME: cfg/NAME.cfg with the head's output = NTRAIN, image size PX, max_batches
 start_train() {
-    local name=$1 cfg=$DATA/$1.cfg log=$OUT/train-$1.log
+    local name=$1 cfg=$DATA/$1.cfg
     awk -v n="$NTRAIN" -v b="$BATCHES" -v px="$PX" '
         /^# head/ { head = 1 }
         head && /^output=/ { $0 = "output=" n }
         /^max_batches=/ { $0 = "max_batches=" b }
         /^(width|height|min_crop|max_crop)=/ { sub(/=.*/, "=" px) }
         { print }' "$ROOT/cfg/$name.cfg" > "$cfg"
-    rm -f "$DATA/backup/$name".weights "$DATA/backup/${name}"_*.weights "$OUT/train-$name.time"
-    echo "demo-openset: training $name.cfg for $BATCHES batches ($THREADS thread(s); log: $log)"
-    (
-        cd "$DATA"; export OMP_NUM_THREADS=$THREADS
-        s=$(date +%s.%N)
-        stdbuf -oL "$DARKNET" classifier train chars.data "$cfg" > "$log" 2>&1
-        echo "$s $(date +%s.%N)" > "$OUT/train-$name.time"
-    ) &
-    pid[$name]=$!
-}
-# finish_train NAME...: wait, printing progress every 30 s
-finish_train() {
-    local name last i busy
-    while :; do
-        for i in $(seq 30); do
-            busy=0
-            for name; do kill -0 "${pid[$name]}" 2>/dev/null && busy=1; done
-            [ "$busy" = 1 ] || break 2
-            sleep 1
-        done
-        for name; do
-            last=$(grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 || true)
-            [ -n "$last" ] && echo "  $name: batch $(cut -d, -f1 <<<"$last")/$BATCHES, avg loss $(awk '{print $4}' <<<"$last"), $(( $(date +%s) - t_start )) s into the demo"
-        done
-    done
-    for name; do
-        wait "${pid[$name]}" && [ -s "$OUT/train-$name.time" ] ||
-            { echo "demo-openset: training $name failed; see $OUT/train-$name.log" >&2; exit 1; }
-        secs[$name]=$(awk '{printf "%.0f", $2 - $1}' "$OUT/train-$name.time")
-        ! grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | grep -qi nan ||
-            { echo "demo-openset: training $name diverged (loss nan; see $OUT/train-$name.log)" >&2; exit 1; }
-        loss[$name]=$(grep -E '^[0-9]+, [0-9.]+: ' "$OUT/train-$name.log" | tail -1 | awk '{printf "%.3f", $4}')
-        [ -s "$DATA/backup/$name.weights" ] || [ ! -s "$DATA/backup/${name}_final.weights" ] ||
-            mv "$DATA/backup/${name}_final.weights" "$DATA/backup/$name.weights"
-        [ -s "$DATA/backup/$name.weights" ] || { echo "demo-openset: no $DATA/backup/$name.weights after training" >&2; exit 1; }
-    done
+    train_start "$name" "$cfg" chars.data "$THREADS"
 }
 start_train chars-softmax; start_train chars-asoftmax
-finish_train chars-softmax chars-asoftmax
+train_wait "$BATCHES" 30 chars-softmax chars-asoftmax
 
 # ---- measuring ----
 # evaluate NAME SET: SET=openset (held-out identities) or closed (test images of the
