@@ -163,7 +163,7 @@ test-build: blas-check
 	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader; \
 	$(CC) $(TEST_CFLAGS) -Itools tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu; \
 	$(CC) $(TEST_CFLAGS) -Itools tools/delta_probe.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/delta_probe; \
-	$(CC) $(TEST_CFLAGS) $(shell pkg-config --cflags freetype2 2>/dev/null) tools/render_glyphs.c $(RENDER_LIBS) -o $(TEST_BIN)/render_glyphs; fi
+	$(CC) $(TEST_CFLAGS) $$(pkg-config --cflags freetype2) tools/render_glyphs.c $(RENDER_LIBS) -o $(TEST_BIN)/render_glyphs; fi
 	@if [ "$(SANITIZE)" != 1 ]; then set -e; scripts/build-darknet.sh $(SHIP_DIR) $(SHIP_ARGS); \
 	    mkdir -p $(TEST_BIN)/shipped; echo "unit tests against the shipped build $(SHIP_DIR)"; \
 	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
@@ -200,8 +200,9 @@ demo: deps converter eval
 # make demo-openset: open-set verification on rendered characters (scripts/demo-openset.sh;
 # OPENSET_SIZE=small|large and the variables listed there); installs the CJK typefaces
 RENDER       := $(BUILD)/render_glyphs
-RENDER_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror $(shell pkg-config --cflags freetype2 2>/dev/null)
-RENDER_LIBS  := $(shell pkg-config --libs freetype2 2>/dev/null) -lm -pthread
+# FreeType's flags are asked at run time ($$(...)): `make deps` may have just installed it
+RENDER_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror $$(pkg-config --cflags freetype2)
+RENDER_LIBS  := $$(pkg-config --libs freetype2) -lm -pthread
 render: deps
 	@mkdir -p $(BUILD)
 	$(CC) $(RENDER_FLAGS) tools/render_glyphs.c $(RENDER_LIBS) -o $(RENDER)
