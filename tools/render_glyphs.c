@@ -464,8 +464,10 @@ static const char *ft_error(FT_Error e)
 
 static void split_font_spec(const char *spec, char **path, long *index)
 {
-    const char *colon = strrchr(spec, ':');
+    const char *colon;
     struct stat st;
+    if (!spec) die("internal error: no font given");
+    colon = strrchr(spec, ':');
     if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1) && stat(spec, &st) != 0) {
         char *what = xasprintf("font '%s': face index", spec);
         *index = parse_long(colon + 1, what, 0, 65535);
