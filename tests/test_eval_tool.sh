@@ -191,7 +191,8 @@ while read -r p; do
 done < <(head -n 120 test.list) > "$W/open12.list"
 for i in $(seq 0 11); do printf 'id%02d\n' "$i"; done > "$W/open12.labels"
 n4=$(wc -l < "$W/open4.list")
-expect_msg() { # WANT_RC PATTERN DESCRIPTION ARGS...
+# expect WANT_RC PATTERN DESCRIPTION ARGS...: asoftmax_eval ARGS exits WANT_RC with a message matching PATTERN
+expect() {
     local want=$1 pat=$2 what=$3 rc=0 msg
     shift 3
     msg=$("$EVAL" "$@" 2>&1 >/dev/null) || rc=$?
@@ -201,11 +202,11 @@ expect_msg() { # WANT_RC PATTERN DESCRIPTION ARGS...
         fail "$what: exit $rc (want $want), message '$(tail -n 1 <<<"$msg")' (want /$pat/)"
     fi
 }
-expect_msg 1 "4 names, the network 10 outputs.*pass --openset" "4 labels for 10 outputs without --openset" \
+expect 1 "4 names, the network 10 outputs.*pass --openset" "4 labels for 10 outputs without --openset" \
     --pairs 200 smoke.cfg backup/smoke.weights "$W/open4.list" "$W/open4.labels"
-expect_msg 1 "pass --openset" "12 labels for 10 outputs without --openset" \
+expect 1 "pass --openset" "12 labels for 10 outputs without --openset" \
     --pairs 200 smoke.cfg backup/smoke.weights "$W/open12.list" "$W/open12.labels"
-expect_msg 2 "usage" "--openset with --lfw" --openset --lfw "$W/pairs.txt" --lfw-root "$W/lfw" \
+expect 2 "usage" "--openset with --lfw" --openset --lfw "$W/pairs.txt" --lfw-root "$W/lfw" \
     smoke.cfg backup/smoke.weights
 if "$EVAL" --openset --pairs 200 --out "$W/open4" smoke.cfg backup/smoke.weights "$W/open4.list" \
         "$W/open4.labels" > "$W/open4.out" 2> "$W/open4.err"; then
@@ -294,16 +295,6 @@ bad=$(roc_keys_ok "$W/lfw-ev.txt")$(roc_tsv_ok "$W/lfw-ev-roc.tsv")
     || fail "LFW mode ROC:$bad same $(kv roc_same_pairs "$W/lfw-ev.txt") diff $(kv roc_diff_pairs "$W/lfw-ev.txt") top1 $(kv top1 "$W/lfw-ev.txt")"
 
 # ---- bad input ----
-expect() { # WANT_RC PATTERN DESCRIPTION ARGS...
-    local want=$1 pat=$2 what=$3 rc=0 msg
-    shift 3
-    msg=$("$EVAL" "$@" 2>&1 >/dev/null) || rc=$?
-    if [ "$rc" -eq "$want" ] && grep -q -- "$pat" <<<"$msg"; then
-        pass "$what: exit $rc"
-    else
-        fail "$what: exit $rc (want $want), message '$(tail -n 1 <<<"$msg")' (want /$pat/)"
-    fi
-}
 head -n 3 test.list > "$W/nolabel.list"; echo "test/00000_nothing.png" >> "$W/nolabel.list"
 head -n 3 test.list > "$W/missing.list"; echo "test/99999_bag.png" >> "$W/missing.list"
 printf 'not an image\n' > "$W/00001_bag.png"

@@ -152,17 +152,7 @@ static void usage(void)
     exit(2);
 }
 
-/* a whole-string integer in [lo, hi], or a message naming the option */
-static long parse_long(const char *s, const char *what, long lo, long hi)
-{
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        die("%s = '%s': must be an integer in [%ld, %ld]", what, s, lo, hi);
-    return v;
-}
+#include "tool_util.h" /* xasprintf, parse_long: after die() */
 
 static void check_readable(const char *path, const char *what)
 {

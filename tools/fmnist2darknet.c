@@ -80,18 +80,7 @@ static void usage(void)
     exit(1);
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s = NULL;
-    int r;
-    va_start(ap, fmt);
-    r = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (r < 0) die("out of memory");
-    return s;
-}
+#include "tool_util.h" /* xasprintf, parse_long: after die() */
 
 /* ---- idx reading ---- */
 

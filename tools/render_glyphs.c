@@ -234,30 +234,8 @@ static char *xstrdup(const char *s)
     return p;
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s = NULL;
-    int r;
-    va_start(ap, fmt);
-    r = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (r < 0) die("out of memory");
-    return s;
-}
+#include "tool_util.h" /* xasprintf, parse_long: after die() */
 
-/* a whole-string integer in [lo, hi], or a message naming the option */
-static long parse_long(const char *s, const char *what, long lo, long hi)
-{
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        die("%s = '%s': must be an integer in [%ld, %ld]", what, s, lo, hi);
-    return v;
-}
 
 static uint64_t parse_u64(const char *s, const char *what)
 {
