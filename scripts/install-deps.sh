@@ -5,8 +5,11 @@ set -euo pipefail
 # g++: AlexeyAB's fork has C++ files (src/http_stream.cpp) and links with g++
 # libfreetype-dev, fonts-wqy-microhei, fonts-arphic-gkai00mp: tools/render_glyphs.c and its
 # test (two small CJK faces, 10 MB)
+# python3, perl: the tests make a synthetic font (test_render.sh) and NaN weights
+# (test_eval_tool.sh) with them
 pkgs=(gcc g++ make patch xz-utils dpkg-dev zlib1g-dev libopenblas-openmp-dev dataset-fashion-mnist
-      gnuplot-nox fonts-dejavu-core libfreetype-dev pkg-config fonts-wqy-microhei fonts-arphic-gkai00mp)
+      gnuplot-nox fonts-dejavu-core libfreetype-dev pkg-config fonts-wqy-microhei fonts-arphic-gkai00mp
+      python3 perl)
 # CI's reliability jobs (`install-deps.sh --ci`): libFuzzer (clang + compiler-rt), valgrind
 [ "${1:-}" = "--ci" ] && pkgs+=(clang libclang-rt-14-dev valgrind)
 # `make demo-openset` (`install-deps.sh --openset`): every typeface of scripts/openset-fonts.txt

@@ -19,6 +19,8 @@
 #     names): without --openset exit 1 naming --openset; with it top1=NA, openset=1, the
 #     keys and roc.tsv as above, TAR at FAR 1e-4 NA (2556 different pairs) with the reason;
 #     --openset with --lfw is a usage error;
+#   - --pairs 0: the verification keys NA (and said so), top-1, AFS, the all-pairs ROC as
+#     with pairs; with --lfw a usage error;
 #   - LFW mode on a fake LFW tree (name/name_0001.jpg links to the test PNGs) and a
 #     "2 3" pairs.txt: 12 pairs, 2 folds; the all-pairs ROC over its 12 images with the
 #     name folders as identities (18 same, 48 different pairs), top1=NA;
@@ -42,7 +44,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 passed=0 failed=0
 pass() { echo "PASS: $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-finish() { echo "eval_tool: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+skipped=0
+finish() { echo "eval_tool: $passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit $?; }
 kv() { sed -n "s/^$1=//p" "$2"; } # kv KEY FILE
 # the TAR-at-FAR and ROC keys (all pairs; the verification pairs)
 ROC_KEYS="tar_far1e-2 tar_far1e-3 tar_far1e-4 roc_auc pairs_tar_far1e-3 pairs_roc_auc"
@@ -116,6 +119,26 @@ fi
 v=$(kv verif_mean "$W/ev.txt")
 awk -v v="$v" 'BEGIN { exit !(v > 0.5 && v <= 1) }' && pass "verification $v above chance" \
     || fail "verification $v not in (0.5, 1]"
+
+# ---- --pairs 0: no verification pairs, everything else as before ----
+if "$EVAL" --pairs 0 --out "$W/np0" smoke.cfg backup/smoke.weights test.list labels.txt \
+        > "$W/np0.out" 2> "$W/np0.err"; then
+    bad=
+    for k in verif_mean verif_std verif_threshold_cos verif_threshold_deg pairs_tar_far1e-3 \
+             pairs_thr_far1e-3 pairs_roc_auc; do
+        [ "$(kv "$k" "$W/np0.txt")" = NA ] || bad="$bad $k=$(kv "$k" "$W/np0.txt")"
+    done
+    [ "$(kv verif_pairs "$W/np0.txt")" = 0 ] || bad="$bad verif_pairs=$(kv verif_pairs "$W/np0.txt")"
+    grep -q '^verif_fold_acc=NA\(,NA\)\{9\}$' "$W/np0.txt" || bad="$bad verif_fold_acc=$(kv verif_fold_acc "$W/np0.txt")"
+    for k in top1 afs tar_far1e-2 roc_auc same_pairs diff_pairs; do
+        [ "$(kv "$k" "$W/np0.txt")" = "$(kv "$k" "$W/ev.txt")" ] || bad="$bad $k differs"
+    done
+    grep -q 'verification            NA (--pairs 0)' "$W/np0.out" || bad="$bad summary"
+    [ -z "$bad" ] && pass "--pairs 0: verification keys NA, top-1/AFS/all-pairs ROC as with pairs" \
+        || fail "--pairs 0:$bad"
+else
+    fail "--pairs 0 exited non-zero: $(tail -n 3 "$W/np0.err")"
+fi
 
 # ---- TAR at FAR, ROC ----
 bad=$(roc_keys_ok "$W/ev.txt")
@@ -208,6 +231,8 @@ expect 1 "pass --openset" "12 labels for 10 outputs without --openset" \
     --pairs 200 smoke.cfg backup/smoke.weights "$W/open12.list" "$W/open12.labels"
 expect 2 "usage" "--openset with --lfw" --openset --lfw "$W/pairs.txt" --lfw-root "$W/lfw" \
     smoke.cfg backup/smoke.weights
+expect 2 "--pairs 0 is for an image list" "--pairs 0 with --lfw" --pairs 0 --lfw "$W/pairs.txt" \
+    --lfw-root "$W/lfw" smoke.cfg backup/smoke.weights
 if "$EVAL" --openset --pairs 200 --out "$W/open4" smoke.cfg backup/smoke.weights "$W/open4.list" \
         "$W/open4.labels" > "$W/open4.out" 2> "$W/open4.err"; then
     pass "--openset, 4 identities of $n4 images: exit 0"
@@ -316,6 +341,8 @@ if command -v perl >/dev/null; then
     n=$(( ($(wc -c < backup/smoke.weights) - 20) / 4 ))
     { head -c 20 backup/smoke.weights; perl -e 'print pack("f<", 9**9**9 / 9**9**9) x $ARGV[0]' "$n"; } > "$W/nan.weights"
     expect 1 "non-finite value" "NaN weights (a diverged training)" --pairs 200 smoke.cfg "$W/nan.weights" test.list labels.txt
+else
+    echo "SKIPPED: no perl to write NaN weights (scripts/install-deps.sh installs it)"; skipped=1
 fi
 expect 2 "usage" "a missing argument" smoke.cfg backup/smoke.weights test.list
 finish

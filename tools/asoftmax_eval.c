@@ -10,7 +10,9 @@
  *     --hist-max images) and their overlap coefficient (0 = disjoint, 1 = identical);
  *   - LFW-style verification: --pairs pairs (half same class, half different) drawn with a
  *     fixed seed, cosine similarity, --folds folds, the threshold chosen on the other folds
- *     and the accuracy measured on the held-out one; mean +- sample std over the folds;
+ *     and the accuracy measured on the held-out one; mean +- sample std over the folds
+ *     (--pairs 0: no verification pairs, their keys NA, for a split too small to draw them
+ *     from when only the other measurements are wanted);
  *   - TAR at FAR 1e-2, 1e-3, 1e-4 and the ROC AUC over ALL pairs of the images of the
  *     pair-angle histograms (the same --hist-max subset: 200 images give 19900 pairs,
  *     10000 give 50M), the ROC curve of those pairs, and TAR at FAR 1e-3 and the AUC of the
@@ -136,7 +138,8 @@ static const char usage_text[] =
     "  --out PREFIX    also write PREFIX.txt (key=value), PREFIX-angles.tsv, PREFIX-roc.tsv,\n"
     "                  PREFIX-features.tsv\n"
     "  --layer N       embedding = output of layer N (default: the input of the head)\n"
-    "  --pairs N       verification pairs (default 6000; a multiple of 2*folds)\n"
+    "  --pairs N       verification pairs (default 6000; a multiple of 2*folds; 0: no\n"
+    "                  verification, its keys NA; not with --lfw)\n"
     "  --folds K       verification folds (default 10)\n"
     "  --seed S        seed of the pair draw and of the --hist-max subset (default 1)\n"
     "  --batch B       images per forward pass (default 64; at most the cfg's batch)\n"
@@ -518,16 +521,20 @@ static void print_summary(const results *r)
            st->diff_mean, st->diff_std, em_hist_quantile(r->diff_h, r->nbins, .05),
            em_hist_quantile(r->diff_h, r->nbins, .95), st->n_diff);
     printf("  angle overlap           %.4f   (0 = disjoint, 1 = identical)\n", r->overlap);
-    printf("  verification            %.2f%% +- %.2f%%  (%d pairs, %d folds, threshold cos %.3f = %.1f deg)\n",
-           100 * r->vmean, 100 * r->vstd, r->np, r->nfolds, r->thr_mean, thr_deg(r->thr_mean));
+    if (r->np > 0)
+        printf("  verification            %.2f%% +- %.2f%%  (%d pairs, %d folds, threshold cos %.3f = %.1f deg)\n",
+               100 * r->vmean, 100 * r->vstd, r->np, r->nfolds, r->thr_mean, thr_deg(r->thr_mean));
+    else
+        printf("  verification            NA (--pairs 0)\n");
     printf("  all pairs of %d images  %zu same-identity, %zu different-identity\n", r->roc_images,
            r->all.n_same, r->all.n_diff);
     for (k = 0; k < N_FAR; ++k)
         printf("    TAR at FAR %-9s   %s\n", far_names[k],
                tar_text(&r->all, k, far_targets[k], t, sizeof(t)));
     printf("    ROC AUC               %s\n", num(b1, r->all.auc, 6));
-    printf("  verification pairs      TAR at FAR %s %s; ROC AUC %s\n", PAIRS_FAR_NAME,
-           tar_text(&r->pairs, 0, PAIRS_FAR, t, sizeof(t)), num(b1, r->pairs.auc, 6));
+    if (r->np > 0)
+        printf("  verification pairs      TAR at FAR %s %s; ROC AUC %s\n", PAIRS_FAR_NAME,
+               tar_text(&r->pairs, 0, PAIRS_FAR, t, sizeof(t)), num(b1, r->pairs.auc, 6));
 }
 
 /* KEY=value (NA when not measured) of TAR at FAR f and its threshold, after a comment
@@ -573,10 +580,12 @@ static void write_files(const char *prefix, const results *r, const float *featu
             num(b2, em_hist_quantile(r->diff_h, r->nbins, .95), 4), num(b3, st->diff_min, 4));
     fprintf(f, "angle_overlap=%s\n", num(b1, r->overlap, 6));
     fprintf(f, "verif_pairs=%d\nverif_folds=%d\nverif_seed=%llu\n", r->np, r->nfolds, r->seed);
-    fprintf(f, "verif_mean=%.6f\nverif_std=%.6f\nverif_threshold_cos=%.6f\nverif_threshold_deg=%.4f\n",
-            r->vmean, r->vstd, r->thr_mean, thr_deg(r->thr_mean));
+    if (r->np == 0) fprintf(f, "# verif_*=NA: --pairs 0\n");
+    fprintf(f, "verif_mean=%s\nverif_std=%s\n", num(b1, r->vmean, 6), num(b2, r->vstd, 6));
+    fprintf(f, "verif_threshold_cos=%s\nverif_threshold_deg=%s\n", num(b1, r->thr_mean, 6),
+            num(b2, r->np > 0 ? thr_deg(r->thr_mean) : NAN, 4));
     fprintf(f, "verif_fold_acc=");
-    for (i = 0; i < r->nfolds; ++i) fprintf(f, "%s%.4f", i ? "," : "", r->fold_acc[i]);
+    for (i = 0; i < r->nfolds; ++i) fprintf(f, "%s%s", i ? "," : "", num(b1, r->fold_acc[i], 4));
     fprintf(f, "\n");
     fprintf(f, "# TAR at FAR: accept iff cos >= thr; thr = the lowest threshold whose FAR <= the "
                "target (asoftmax_eval.c's header)\n");
@@ -584,7 +593,12 @@ static void write_files(const char *prefix, const results *r, const float *featu
             r->all.n_same, r->all.n_diff);
     for (k = 0; k < N_FAR; ++k) put_tar(f, "", &r->all, k, far_targets[k], far_names[k]);
     fprintf(f, "roc_auc=%s\n", num(b1, r->all.auc, 6));
-    put_tar(f, "pairs_", &r->pairs, 0, PAIRS_FAR, PAIRS_FAR_NAME);
+    if (r->np > 0) {
+        put_tar(f, "pairs_", &r->pairs, 0, PAIRS_FAR, PAIRS_FAR_NAME);
+    } else {
+        fprintf(f, "# pairs_*=NA: --pairs 0\npairs_tar_far%s=NA\npairs_thr_far%s=NA\n",
+                PAIRS_FAR_NAME, PAIRS_FAR_NAME);
+    }
     fprintf(f, "pairs_roc_auc=%s\n", num(b1, r->pairs.auc, 6));
     close_out(f, name);
 
@@ -650,7 +664,7 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'o': out = optarg; break;
         case 'l': layer_opt = (int)parse_long(optarg, "--layer", 0, INT_MAX); break;
-        case 'p': npairs = (int)parse_long(optarg, "--pairs", 2, 10000000); break;
+        case 'p': npairs = (int)parse_long(optarg, "--pairs", 0, 10000000); break;
         case 'k': nfolds = (int)parse_long(optarg, "--folds", 2, 1000); break;
         case 's': seed = (unsigned long long)parse_long(optarg, "--seed", 0, LONG_MAX); break;
         case 'b': batch = (int)parse_long(optarg, "--batch", 1, 4096); break;
@@ -675,6 +689,10 @@ int main(int argc, char **argv)
         usage();
     }
     r.open_set = open_set;
+    if (r.lfw_mode && npairs == 0) {
+        fprintf(stderr, "asoftmax_eval: --pairs 0 is for an image list (--lfw takes pairs.txt's pairs)\n");
+        usage();
+    }
     if (argc - optind != (r.lfw_mode ? 2 : 4)) usage();
     if (!r.lfw_mode && npairs % (2 * nfolds))
         die("--pairs = %d must be a multiple of 2 x --folds = %d (half same, half different "
@@ -772,8 +790,8 @@ int main(int argc, char **argv)
         if (em_angular_fisher(feat, n, r.d, y, nl, &r.afs, &r.sw, &r.sb))
             die("angular Fisher score: invalid input");
         all_pairs(feat, y, n, r.d, hist_max, seed, 1, &r);
-        pairs = xcalloc((size_t)r.np, sizeof(em_pair));
-        if (em_make_pairs(y, n, r.np, r.nfolds, seed, pairs)) {
+        pairs = xcalloc((size_t)r.np + 1, sizeof(em_pair));
+        if (r.np > 0 && em_make_pairs(y, n, r.np, r.nfolds, seed, pairs)) {
             double nsame = 0;
             long *cnt = xcalloc((size_t)nl, sizeof(long));
             for (i = 0; i < n; ++i) ++cnt[y[i]];
@@ -787,7 +805,13 @@ int main(int argc, char **argv)
         all_pairs(feat, ylfw, n, r.d, hist_max, seed, 0, &r);
     }
     r.overlap = em_hist_overlap(r.same_h, r.diff_h, nbins);
-    verify(feat, r.d, pairs, &r);
+    if (r.np > 0) {
+        verify(feat, r.d, pairs, &r);
+    } else { /* --pairs 0: nothing measured */
+        r.vmean = r.vstd = r.thr_mean = NAN;
+        for (i = 0; i < r.nfolds; ++i) r.fold_acc[i] = NAN;
+        roc_of(NULL, 0, NULL, 0, 1, &r.pairs);
+    }
 
     /* ---- output ---- */
     print_summary(&r);
