@@ -1,0 +1,2 @@
+/* host_defines.h — cuda-emu stand-in: see cuda_emu_types.h */
+#include "cuda_emu_types.h"

@@ -1,0 +1,2 @@
+/* vector_functions.h — cuda-emu stand-in: see cuda_emu_types.h */
+#include "cuda_emu_types.h"
