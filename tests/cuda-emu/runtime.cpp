@@ -371,7 +371,9 @@ struct Fiber {
     void *asan_fake = nullptr;
 };
 
-static std::vector<Fiber *> pool; /* fiber i owns stack i; grows to the largest block seen */
+/* fiber i owns stack i; made when a block first needs it, kept (reachable: no leak report) */
+static Fiber *pool[1024];
+static size_t pool_size;
 static size_t page_size;
 #if defined(__x86_64__)
 static void *sched_sp;
@@ -388,7 +390,7 @@ static void stack_overflow_handler_install();
 
 static Fiber *get_fiber(size_t i)
 {
-    while (pool.size() <= i) {
+    while (pool_size <= i) {
         if (!page_size) page_size = (size_t)sysconf(_SC_PAGESIZE);
         size_t size = (settings.stack_bytes + page_size - 1) / page_size * page_size;
         void *m = mmap(nullptr, size + page_size, PROT_READ | PROT_WRITE,
@@ -398,8 +400,8 @@ static Fiber *get_fiber(size_t i)
         Fiber *f = new Fiber;
         f->stack.lo = (char *)m + page_size;
         f->stack.size = size;
-        pool.push_back(f);
-        if (pool.size() == 1) stack_overflow_handler_install();
+        pool[pool_size++] = f;
+        if (pool_size == 1) stack_overflow_handler_install();
     }
     return pool[i];
 }
@@ -939,7 +941,8 @@ static struct sigaction old_segv;
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     const char *addr = (const char *)si->si_addr;
-    for (Fiber *f : pool) {
+    for (size_t i = 0; i < pool_size; ++i) {
+        const Fiber *f = pool[i];
         if (addr >= f->stack.lo - page_size && addr < f->stack.lo) {
             static const char msg[] = "cuda-emu: stack overflow in a kernel thread (each has "
                                       "CUDA_EMU_STACK_KB of stack; raise it)\n";
