@@ -79,7 +79,11 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#if !defined(__x86_64__)
+/* the fibers' context switch: hand-written on x86-64, ucontext elsewhere (or with
+ * -DCUDA_EMU_UCONTEXT, for comparison) */
+#if defined(__x86_64__) && !defined(CUDA_EMU_UCONTEXT)
+#define CUDA_EMU_ASM_SWITCH 1
+#else
 #include <ucontext.h>
 #endif
 
@@ -138,6 +142,15 @@ static struct Settings {
 } settings;
 static std::once_flag settings_once;
 
+static void print_stats()
+{
+    cuda_emu_stats st;
+    cuda_emu_get_stats(&st);
+    fprintf(stderr, "cuda-emu: %llu launches, %llu blocks, %llu threads (%llu blocks met a barrier), "
+            "%llu fiber switches, %llu sgemm, device memory peak %zu bytes\n", st.launches, st.blocks,
+            st.threads, st.full_blocks, st.switches, st.gemms, st.device_bytes_peak);
+}
+
 static void read_settings()
 {
     const char *s = getenv("CUDA_EMU_ORDER");
@@ -158,9 +171,11 @@ static void read_settings()
     settings.stack_bytes = kb * 1024;
     if ((s = getenv("CUDA_EMU_SMS")) && *s) settings.sms = std::max(1, atoi(s));
     settings.verbose = (s = getenv("CUDA_EMU_VERBOSE")) && *s && strcmp(s, "0");
+    if ((s = getenv("CUDA_EMU_STATS")) && *s && strcmp(s, "0")) atexit(print_stats);
     settings.ready = true;
 }
-static inline void init() { std::call_once(settings_once, read_settings); }
+static void asan_hook();
+static inline void init() { std::call_once(settings_once, [] { read_settings(); asan_hook(); }); }
 
 /* ---- the allocation table ----------------------------------------------------------------- */
 struct Alloc {
@@ -309,7 +324,7 @@ static void need_stream(cudaStream_t s, const char *api)
 }
 
 /* ---- fibers ------------------------------------------------------------------------------- */
-#if defined(__x86_64__)
+#ifdef CUDA_EMU_ASM_SWITCH
 /* cuda_emu_switch(save, to): push the callee-saved registers, save the stack pointer in *save,
  * load `to`, pop, return into the other fiber. A new fiber's stack holds, from its top:
  * cuda_emu_fiber_start, rbp, rbx, r12 (argument), r13 (function), r14, r15. */
@@ -354,7 +369,7 @@ struct Stack {
 enum FiberState { RUNNABLE, AT_BARRIER, AT_WARP, DONE };
 
 struct Fiber {
-#if defined(__x86_64__)
+#ifdef CUDA_EMU_ASM_SWITCH
     void *sp = nullptr;
 #else
     ucontext_t uc;
@@ -375,7 +390,7 @@ struct Fiber {
 static Fiber *pool[1024];
 static size_t pool_size;
 static size_t page_size;
-#if defined(__x86_64__)
+#ifdef CUDA_EMU_ASM_SWITCH
 static void *sched_sp;
 #else
 static ucontext_t sched_uc;
@@ -462,6 +477,10 @@ static std::string tid_str(int tid)
 
 static void fiber_main(void *arg);
 
+#ifndef CUDA_EMU_ASM_SWITCH
+static void fiber_trampoline() { fiber_main(R.cur); }
+#endif
+
 static void fiber_init(Fiber *f)
 {
     f->state = RUNNABLE;
@@ -471,7 +490,7 @@ static void fiber_init(Fiber *f)
     size_t top = std::min<size_t>(f->stack.size, 16384);
     __asan_unpoison_memory_region(f->stack.lo + f->stack.size - top, top);
 #endif
-#if defined(__x86_64__)
+#ifdef CUDA_EMU_ASM_SWITCH
     uintptr_t top16 = ((uintptr_t)(f->stack.lo + f->stack.size) & ~(uintptr_t)15) - 16;
     void **sp = (void **)top16;
     *--sp = (void *)cuda_emu_fiber_start; /* the return address of the first switch */
@@ -487,7 +506,7 @@ static void fiber_init(Fiber *f)
     f->uc.uc_stack.ss_sp = f->stack.lo;
     f->uc.uc_stack.ss_size = f->stack.size;
     f->uc.uc_link = nullptr;
-    makecontext(&f->uc, (void (*)())fiber_main, 1, f); /* a pointer in an int argument: 64-bit glibc passes it whole */
+    makecontext(&f->uc, fiber_trampoline, 0); /* switch_to sets R.cur to the fiber first */
 #endif
 }
 
@@ -500,7 +519,7 @@ static void switch_to(Fiber *f)
 #ifdef CUDA_EMU_ASAN
     __sanitizer_start_switch_fiber(&sched_fake, f->stack.lo, f->stack.size);
 #endif
-#if defined(__x86_64__)
+#ifdef CUDA_EMU_ASM_SWITCH
     cuda_emu_switch(&sched_sp, f->sp);
 #else
     swapcontext(&sched_uc, &f->uc);
@@ -517,7 +536,7 @@ static void yield(Fiber *f)
 #ifdef CUDA_EMU_ASAN
     __sanitizer_start_switch_fiber(f->state == DONE ? nullptr : &f->asan_fake, sched_bottom, sched_size);
 #endif
-#if defined(__x86_64__)
+#ifdef CUDA_EMU_ASM_SWITCH
     cuda_emu_switch(&f->sp, sched_sp);
 #else
     swapcontext(&f->uc, &sched_uc);
@@ -933,6 +952,21 @@ void launch_kernel(const LaunchConfig &cfg, const Site &site, void (*run)(void *
     char what[300];
     snprintf(what, sizeof what, "kernel %s (launched at %s:%d)", site.kernel, site.file, site.line);
     for (const Alloc &al : used) check_guards(al, what);
+}
+
+/* ---- built with ASan: its reports name the emulated thread too ----------------------------- */
+#ifdef CUDA_EMU_ASAN
+static void asan_report(const char *)
+{
+    if (R.cur && R.cur->tid >= 0)
+        fprintf(stderr, "cuda-emu: the report above is from %s\n", where_thread(R.cur->tid).c_str());
+}
+#endif
+static void asan_hook()
+{
+#ifdef CUDA_EMU_ASAN
+    __asan_set_error_report_callback(asan_report);
+#endif
 }
 
 /* ---- a stack overflow in a kernel thread hits a guard page: say so ------------------------- */

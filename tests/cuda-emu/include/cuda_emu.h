@@ -8,6 +8,7 @@
  *                                              under ASan)
  *   CUDA_EMU_SMS=N                             multiprocessors the device reports (default 80)
  *   CUDA_EMU_VERBOSE=1                         a line per launch on stderr
+ *   CUDA_EMU_STATS=1                           the counters below on stderr at exit
  */
 #ifndef CUDA_EMU_H
 #define CUDA_EMU_H
