@@ -306,8 +306,6 @@ static cudaError_t release(void *p, bool host, const char *api)
 }
 
 /* ---- streams and events: valid handles ------------------------------------------------------ */
-struct StreamRec { unsigned flags; };
-struct EventRec { unsigned flags; bool recorded; double t; };
 static std::mutex handle_mu;
 static std::set<const void *> streams, events;
 
@@ -1036,7 +1034,6 @@ static void check_side(const char *api, const char *side, const void *p, size_t 
 {
     if (!p) fatal("%s(%s): the %s is NULL (%zu bytes)", api, kind_str(kind), side, n);
     AllocInfo a = find_alloc(p);
-    bool dev = a.found && (a.kind == MemKind::Device || a.kind == MemKind::Managed);
     bool host_ok = !a.found || a.kind != MemKind::Device; /* managed and pinned memory are both */
     bool dev_ok = a.found;                                /* device, managed, pinned */
     if (want_device && !dev_ok)
@@ -1044,7 +1041,6 @@ static void check_side(const char *api, const char *side, const void *p, size_t 
               api, kind_str(kind), side, p);
     if (want_host && !host_ok)
         fatal("%s(%s): the %s %p is device memory (the kind says host)", api, kind_str(kind), side, p);
-    (void)dev;
     if (a.found && (const char *)p + n > a.base + a.size)
         fatal("%s(%s): %zu bytes at the %s %p run %zu bytes past the end of its allocation (%s of "
               "%zu bytes at %p)", api, kind_str(kind), n, side, p,
