@@ -11,6 +11,8 @@
 #   make clean    remove build/ (the downloaded Darknet source is kept in build/cache)
 #   make gpu-build     compile + link both GPU variants (GPU=1 CUDNN=1 and CUDNN=0) and the GPU test
 #   make gpu-check     on a machine with a GPU: build, GPU-vs-CPU tests, GPU training run
+#   make emu-build     Darknet GPU=1 CUDNN=0 on the CPU (tests/cuda-emu) and the GPU tests against
+#                      it (part of make test, which runs them as the "emulated" GPU suites)
 #   make fuzz          fuzz the [asoftmax] section parser + layer (clang libFuzzer, ASan+UBSan)
 #   make valgrind      the unit tests under valgrind memcheck
 #   make longrun       5000 training batches of the Fashion-MNIST [asoftmax] cfg (~40 min on 2 cores)
@@ -108,7 +110,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) \
                -I$(TEST_DIR)/include -I$(TEST_DIR)/src
 TEST_LIBS   := $(BLAS_LIBS) $(FORK_LIBS) -lm -pthread $(TEST_OMP)
 
-.PHONY: all darknet blas-check converter test test-build demo demo-openset render eval clean deps gpu-build gpu-check fuzz valgrind longrun bench
+.PHONY: all darknet blas-check converter test test-build demo demo-openset render eval clean deps gpu-build gpu-check emu-build fuzz valgrind longrun bench
 
 all: darknet
 
@@ -169,6 +171,7 @@ test-build: blas-check
 	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
 	        $(TEST_LIBS) -o $(TEST_BIN)/shipped/test_asoftmax; \
 	 else rm -rf $(TEST_BIN)/shipped; fi
+	@$(MAKE) --no-print-directory emu-build TEST_BIN=$(TEST_BIN)
 	@if [ "$(SANITIZE)" != 1 ] && [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory gpu-build TEST_BIN=$(TEST_BIN); \
 	 else rm -f $(TEST_BIN)/test_asoftmax_gpu $(TEST_BIN)/test_network_gpu; \
 	   if [ "$(SANITIZE)" = 1 ]; then echo "GPU build SKIPPED: not with SANITIZE=1"; \
@@ -230,6 +233,38 @@ gpu-build:
 
 gpu-check:
 	scripts/gpu-check.sh
+
+# The GPU code on the CPU (tests/cuda-emu/README.md): the emulator's library and self-test in
+# EMU_LIB, this fork's Darknet GPU=1 CUDNN=0 built with its nvcc stand-in, headers and runtime
+# in EMU_DIR (nothing of the CUDA toolkit is used: COMMON and LDFLAGS replace the Makefile's),
+# and the GPU test programs linked against it in TEST_BIN/emu. With SANITIZE=1 all of it under
+# ASan + UBSan. EMU_REV (the emulator's headers and source rewriter) is in the build arguments
+# so that build-darknet.sh rebuilds the copy when they change.
+EMU_LIB   := $(BUILD)/cuda-emu$(if $(filter 1,$(SANITIZE)),-sanitize)
+EMU_DIR   := $(FORK_BUILD)/darknet-emu$(if $(filter 1,$(SANITIZE)),-sanitize)
+EMU_INC   := $(CURDIR)/tests/cuda-emu/include
+EMU_BLAS  := /usr/lib/$(MULTIARCH)/openblas-openmp
+EMU_LIBS  := -L$(CURDIR)/$(EMU_LIB) -lcudaemu -L$(EMU_BLAS) -Wl,-rpath,$(EMU_BLAS) -lopenblas -lstdc++
+EMU_REV    = $(shell cat tests/cuda-emu/include/* tests/cuda-emu/nvcc tests/cuda-emu/rewrite.pl | sha256sum | cut -c1-16)
+EMU_ARGS   = GPU=1 CUDNN=0 OPENMP=0 NVCC=$(CURDIR)/tests/cuda-emu/nvcc CUDA_EMU_REV=$(EMU_REV) \
+    "OPTS=$(if $(filter 1,$(SANITIZE)),-O1 -g $(SAN_FLAGS),-O2 -g)" \
+    "COMMON=-Iinclude/ $(if $(filter alexeyab,$(FORK)),-I3rdparty/stb/include,-Isrc/) -DGPU -I$(EMU_INC) -DOPENBLAS -I/usr/include/$(MULTIARCH)/openblas-openmp" \
+    "LDFLAGS=-lm -pthread $(SAN_FLAGS) $(EMU_LIBS)"
+EMU_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror $(SAN_FLAGS) -DGPU \
+              -I$(EMU_DIR)/include -I$(EMU_DIR)/src -I$(EMU_INC)
+emu-build:
+	SANITIZE=$(SANITIZE) tests/cuda-emu/build.sh $(EMU_LIB)
+	@rm -f $(EMU_DIR)/darknet # relinked against this libcudaemu.a
+	scripts/build-darknet.sh $(EMU_DIR) $(EMU_ARGS)
+	@mkdir -p $(TEST_BIN)/emu
+	ln -sf $(CURDIR)/$(EMU_DIR)/darknet $(TEST_BIN)/emu/darknet
+	cp $(EMU_LIB)/selftest $(TEST_BIN)/emu/cuda_emu_selftest
+	$(CC) $(EMU_CFLAGS) tests/test_asoftmax_gpu.c $(EMU_DIR)/libdarknet.a $(EMU_LIBS) -lm -pthread \
+	    -o $(TEST_BIN)/emu/test_asoftmax_gpu
+	@if [ "$(FORK)" = pjreddie ]; then set -x; \
+	  $(CC) $(EMU_CFLAGS) -Itools tests/test_network_gpu.c $(EMU_DIR)/libdarknet.a $(EMU_LIBS) -lm -pthread \
+	    -o $(TEST_BIN)/emu/test_network_gpu; \
+	 else rm -f $(TEST_BIN)/emu/test_network_gpu; fi
 
 # 5000 batches of cfg/fmnist-asoftmax.cfg: no NaN, a falling loss (~40 min on 2 cores; not in CI)
 longrun: deps converter

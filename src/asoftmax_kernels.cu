@@ -449,8 +449,9 @@ extern "C" void forward_asoftmax_layer_gpu(layer l, network_state state)
 
 /* Mixed precision (the fork's loss_scale, with CUDNN_HALF): a loss layer hands back its
  * gradient times loss_scale (backward_softmax_layer_gpu) and every update divides by it. So
- * the whole gradient is scaled here, the layer's delta and the two row coefficients, before
- * the products; nothing to do at the default loss_scale = 1. */
+ * the whole gradient is scaled here, the layer's delta and the three row coefficients
+ * (xcoef, wcoef, and gradient=caffe's ycoef), before the products; nothing to do at the
+ * default loss_scale = 1. */
 extern "C" void backward_asoftmax_layer_gpu(layer l, network_state state)
 {
     const float ls = state.net.loss_scale;
@@ -459,6 +460,7 @@ extern "C" void backward_asoftmax_layer_gpu(layer l, network_state state)
         ASM_SCAL(l.batch * l.outputs, ls, l.delta_gpu, 1);
         ASM_SCAL(l.batch, ls, s->xcoef_gpu, 1);
         ASM_SCAL(l.outputs, ls, s->wcoef_gpu, 1);
+        ASM_SCAL(l.batch, ls, s->ycoef_gpu, 1);
     }
     asoftmax_backward_step_gpu(l, state.input, state.delta);
 }

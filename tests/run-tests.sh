@@ -6,8 +6,9 @@
 #   (-Ofast, OpenMP), or - (SANITIZE=1): the bad-input suite runs against it as well, and so
 #   does the unit suite as TESTDIR/shipped/test_asoftmax (linked against its libdarknet.a).
 #   pjreddie runs every suite; alexeyab runs the layer's suites (unit, bad input, e2e, the
-#   shipped build, the GPU-vs-CPU test); with both, cross_fork trains on each fork and
-#   predicts on the other. The tools (converter, asoftmax_eval) come from pjreddie's TESTDIR.
+#   shipped build, the GPU-vs-CPU test, the emulated GPU suites); with both, cross_fork
+#   trains on each fork and predicts on the other. The emulated GPU suites (the GPU code on
+#   the CPU, tests/cuda-emu) use TESTDIR/emu, which `make emu-build` fills. The tools (converter, asoftmax_eval) come from pjreddie's TESTDIR.
 #   SKIPPED_FORK="NAME: reason" reports a fork that could not be tested (counted as skipped).
 # Each suite prints its own `N passed, N failed` line; a suite that dies without one counts
 # as one failure; `N skipped` (tests that need hardware that is absent) is counted apart,
@@ -38,6 +39,8 @@ suite() { # suite NAME COMMAND...
     line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
     if [ -z "$line" ]; then
         echo "   $name died without a summary (exit $rc); last lines of $log:"; tail -15 "$log"
+        # a fatal report of the CUDA emulation or a sanitizer may sit above the last lines
+        grep -m 3 -E '^(cuda-emu|==[0-9]+==ERROR)|runtime error' "$log" | sed 's/^/   /'
         total_fail=$((total_fail + 1)); return
     fi
     p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
@@ -69,12 +72,42 @@ layer_suites() { # layer_suites FORK PREFIX
     else
         echo "== ${p}gpu"; echo "   ${p}gpu: SKIPPED (not built: no CUDA toolkit, or SANITIZE=1)"; total_skip=$((total_skip + 1))
     fi
+    emulated_suites "$fork" "$p"
+}
+
+# The GPU code run on the CPU (tests/cuda-emu: `make emu-build`), apart from the real-GPU
+# suites: a pass here is "emulated", not "tested on a GPU". Two thread orders (a missing
+# barrier can show in one order only): forward with every shape of test_asoftmax_gpu,
+# reversed with --small (SANITIZE=1: --small in both); a GPU `classifier train` + `valid`
+# (the labels path and the training forward without the output pull) in forward order.
+emulated_suites() { # emulated_suites FORK PREFIX
+    local p=$2 emu=$DIR/emu shapes=
+    [ "${F_SHIPPED[$1]}" = - ] && shapes=--small
+    if [ ! -x "$emu/test_asoftmax_gpu" ]; then
+        echo "== ${p}gpu_emulated"; echo "   ${p}gpu_emulated: SKIPPED (not built: make emu-build)"
+        total_skip=$((total_skip + 1)); return
+    fi
+    suite "${p}gpu_emulated"          env CUDA_EMU_ORDER=forward  "$emu/test_asoftmax_gpu" $shapes
+    suite "${p}gpu_emulated_reversed" env CUDA_EMU_ORDER=reversed "$emu/test_asoftmax_gpu" --small
+    suite "${p}e2e_gpu_emulated"      env CUDA_EMU_ORDER=forward  "$HERE/e2e_smoke.sh" "$emu/darknet" \
+        "$CONVERTER" "$DIR/e2e_gpu_emulated"
+    if [ -x "$emu/test_network_gpu" ]; then
+        local order
+        for order in forward reversed; do
+            suite "${p}gpu_network_emulated_$order" env CUDA_EMU_ORDER=$order "$emu/test_network_gpu" \
+                "$DIR" "$HERE/parity-head.cfg:16" "$HERE/../cfg/fmnist-asoftmax.cfg:16" \
+                "$HERE/../cfg/fmnist-softmax.cfg:16" "$HERE/../cfg/sphereface20.cfg:2"
+        done
+    fi
 }
 
 PJ=${F_DIR[pjreddie]:-}
 [ -n "$PJ" ] || { echo "run-tests: the tools come from pjreddie's TESTDIR: give --fork pjreddie" >&2; exit 2; }
 CONVERTER=$PJ/fmnist2darknet
 
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} # idle OpenMP threads must not spin
+DIR=$PJ
+suite cuda_emu_selftest "$DIR/emu/cuda_emu_selftest"
 layer_suites pjreddie ""
 DIR=$PJ
 suite eval_metrics  "$DIR/test_eval_metrics"

@@ -126,6 +126,21 @@ static void pull_asoftmax_layer(layer l) { (void)l; }
 static void push_asoftmax_layer(layer l) { (void)l; }
 #endif
 
+/* Darknet's pull_/push_{convolutional,connected}_layer move the weights, biases, their
+ * updates and the batch-norm scales, but not the scales' updates: those move here */
+static void move_scale_updates(layer *l, int to_device)
+{
+#ifdef GPU
+    size_t n = l->type == CONVOLUTIONAL ? (size_t)l->n : (size_t)l->outputs;
+    if (!l->batch_normalize || (l->type != CONVOLUTIONAL && l->type != CONNECTED)) return;
+    if (to_device) cuda_push_array(l->scale_updates_gpu, l->scale_updates, n);
+    else cuda_pull_array(l->scale_updates_gpu, l->scale_updates, n);
+#else
+    (void)l;
+    (void)to_device;
+#endif
+}
+
 static void pull_updates_gpu(network *net)
 {
     int i;
@@ -134,6 +149,7 @@ static void pull_updates_gpu(network *net)
         if (l.type == CONVOLUTIONAL) pull_convolutional_layer(l);
         else if (l.type == CONNECTED) pull_connected_layer(l);
         else if (l.type == ASOFTMAX) pull_asoftmax_layer(l);
+        move_scale_updates(&l, 0);
     }
 }
 
@@ -166,6 +182,7 @@ static void train_step(network *net, const float *x, const float *t, int clamp, 
             if (l.type == CONVOLUTIONAL) push_convolutional_layer(l);
             else if (l.type == CONNECTED) push_connected_layer(l);
             else if (l.type == ASOFTMAX) push_asoftmax_layer(l);
+            move_scale_updates(&l, 1);
         }
     }
     memcpy(net->input, x, sizeof(float) * net->inputs * net->batch);
@@ -261,16 +278,19 @@ static double run_cfg(const char *dir, const char *spec, int index, int device, 
 
     n_clamped = 0;
     srand(2026);
+    /* Darknet's load_/save_weights move a layer's arrays to/from the device whenever the
+     * global gpu_index is >= 0, whatever the network's own: the CPU twin's file is read and
+     * written while gpu_index says "no device" (else they pull from its NULL device arrays) */
     gpu_index = -1;
     nc = parse_network_cfg(small);
-    gpu_index = device;
-    ng = parse_network_cfg(small);
     if (nc->n > MAXL) {
         printf("%s: %d layers, more than %d\n", cfg, nc->n, MAXL);
         return -1;
     }
     if (weights) load_weights(nc, weights); /* a trained state (else Darknet's initialization) */
     save_weights(nc, wfile);
+    gpu_index = device;
+    ng = parse_network_cfg(small);
     load_weights(ng, wfile);
     *nc->seen = *ng->seen = (size_t)B * 100000; /* lambda at its floor */
 
