@@ -146,16 +146,15 @@ ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, const asoftmax_
          * normalization term: wcoef = 0); the target's x-gradient g_y (lambda w_y + cw w_y +
          * cx x) / (1 + lambda) with (cw, cx) of norm 1: xcoef, and ycoef for the w_y part
          * beyond delta's -g_y w_y */
-        double cw, cx, gy;
+        double xc, yc;
         for (j = 0; j < C; ++j) {
             double p = e[j] * inv_sum;
             drow[j] = (ASM_REAL)(-(p - (j == y)));
             row[j] = (ASM_REAL)p;
         }
-        gy = e[y] * inv_sum - 1;
-        asoftmax_caffe_coefs(g, uy, r, &cw, &cx);
-        if (xcoef_b) *xcoef_b = (ASM_REAL)(-gy * cx / (1 + g->lambda));
-        if (ycoef_b) *ycoef_b = (ASM_REAL)(gy * (1 - cw) / (1 + g->lambda));
+        asoftmax_caffe_row_coefs(g, uy, r, e[y] * inv_sum - 1, &xc, &yc);
+        if (xcoef_b) *xcoef_b = (ASM_REAL)xc;
+        if (ycoef_b) *ycoef_b = (ASM_REAL)yc;
     } else {
         double gzrow = 0;
         for (j = 0; j < C; ++j) {
@@ -169,8 +168,7 @@ ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, const asoftmax_
         }
         /* the part of dL/dx_b along x_b: s = 0: -g_y b / r, from ||x_b|| psi(c);
          * s > 0: sum_j G'_j u_j / r^2, which makes the x-gradient orthogonal to x_b */
-        if (xcoef_b)
-            *xcoef_b = (ASM_REAL)(g->s > 0 ? gzrow / (r * r) : -(e[y] * inv_sum - 1) * bcoef / r);
+        if (xcoef_b) *xcoef_b = (ASM_REAL)asoftmax_xcoef(g, e[y] * inv_sum - 1, bcoef, gzrow, r);
     }
     return cost;
 }

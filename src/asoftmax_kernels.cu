@@ -23,7 +23,6 @@ extern "C" {
 #include "asoftmax_layer.h"
 #include "blas.h"
 #include "gemm.h"
-#include "network.h"
 #ifdef ASOFTMAX_DARKNET_ALEXEYAB
 #include "dark_cuda.h"
 }
@@ -201,10 +200,10 @@ __global__ static void rows_probs_kernel(int C, const int *labels, asoftmax_marg
             delta[(size_t)b * C + j] = (float)(y >= 0 ? -(p - (j == y)) : 0);
             gz[(size_t)b * C + j] = 0;
             if (j == y) {
-                double cw, cx;
-                asoftmax_caffe_coefs(&g, uy, (double)xnorm[b], &cw, &cx);
-                xcoef[b] = (float)(-(p - 1) * cx / (1 + g.lambda));
-                ycoef[b] = (float)((p - 1) * (1 - cw) / (1 + g.lambda));
+                double xc, yc;
+                asoftmax_caffe_row_coefs(&g, uy, (double)xnorm[b], p - 1, &xc, &yc);
+                xcoef[b] = (float)xc;
+                ycoef[b] = (float)yc;
             }
         } else if (delta) {
             double gv, u = (j == y) ? uy : row[j];
@@ -212,7 +211,7 @@ __global__ static void rows_probs_kernel(int C, const int *labels, asoftmax_marg
                 (float)asoftmax_grad_entry(y >= 0, j == y, p, u, kappa / wnorm[j], ta, &gv);
             gz[(size_t)b * C + j] = (float)gv;
             gzs += gv;
-            if (j == y && !(g.s > 0)) xcoef[b] = (float)(-(p - 1) * tb / (double)xnorm[b]);
+            if (j == y && !(g.s > 0)) xcoef[b] = (float)asoftmax_xcoef(&g, p - 1, tb, 0, (double)xnorm[b]);
         }
         row[j] = (float)p;
     }
@@ -224,16 +223,15 @@ __global__ static void rows_probs_kernel(int C, const int *labels, asoftmax_marg
 
 /* g.s > 0: xcoef (B) = sum_j G'_bj u_bj / ||x_b||^2 from the S blocks' sums, in block order;
  * 0 for unlabeled rows. One thread a row. */
-__global__ static void xcoef_kernel(int B, int S, const int *labels, const double *part,
-                                    const float *xnorm, float *xcoef)
+__global__ static void xcoef_kernel(int B, int S, asoftmax_margin g, const int *labels,
+                                    const double *part, const float *xnorm, float *xcoef)
 {
     const int b = blockIdx.x * blockDim.x + threadIdx.x;
-    double t = 0, r;
+    double t = 0;
     int s;
     if (b >= B) return;
     for (s = 0; s < S; ++s) t += part[3 * ((size_t)b * S + s) + 2];
-    r = xnorm[b];
-    xcoef[b] = (float)(labels && labels[b] >= 0 ? t / (r * r) : 0);
+    xcoef[b] = (float)(labels && labels[b] >= 0 ? asoftmax_xcoef(&g, 0, 0, t, (double)xnorm[b]) : 0);
 }
 
 /* wcoef (C): sum_b gz_bj / ||w_j||^2. Block (32, ASM_WC_ROWS): threadIdx.x over 32 classes
@@ -343,11 +341,12 @@ extern "C" void pull_asoftmax_layer(layer l)
     cuda_pull_array(l.weight_updates_gpu, l.weight_updates, (size_t)l.inputs * l.outputs);
 }
 
-/* The GPU twin of asoftmax_forward_step: input (B,K) on the device; labels (B) on the host,
- * else truth (B,C) on the device, else none (inference). With labels, the step moves B ints
- * to the device and B floats (the per-sample costs) back, whatever C is. */
-extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const float *truth,
-                                          const int *labels, int train, long t)
+/* The kernels of asoftmax_forward_step_gpu (asoftmax_layer.c, which sets lambda and the
+ * margin first): input (B,K) on the device; labels (B) on the host, else truth (B,C) on the
+ * device, else none (inference). With labels, the step moves B ints to the device and B floats
+ * (the per-sample costs) back, whatever C is. */
+extern "C" void asoftmax_forward_gpu(layer l, const float *input, const float *truth,
+                                     const int *labels, int train)
 {
     struct asoftmax_state *s = l.asoftmax;
     const int B = l.batch, K = l.inputs, C = l.outputs;
@@ -363,7 +362,6 @@ extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const flo
             labels_kernel<<<B, ASM_THREADS, 0, ASM_STREAM>>>(C, truth, s->labels_gpu);
             ASM_LAUNCHED("labels_kernel");
         }
-        asoftmax_schedule(s, t);
         if (s->p.caffe) { /* gradient=caffe: the weights renormalized in place, as the CPU */
             normalize_rows_kernel<<<C, ASM_THREADS, 0, ASM_STREAM>>>(K, l.weights_gpu, s->wnorm_gpu,
                                                                    l.weights_gpu);
@@ -388,7 +386,7 @@ extern "C" void asoftmax_forward_step_gpu(layer l, const float *input, const flo
         ASM_LAUNCHED("rows_probs_kernel");
         if (s->margin.s > 0) {
             xcoef_kernel<<<asoftmax_blocks(B), ASM_THREADS, 0, ASM_STREAM>>>(
-                B, S, lab, s->part_gpu, s->xnorm_gpu, s->xcoef_gpu);
+                B, S, s->margin, lab, s->part_gpu, s->xnorm_gpu, s->xcoef_gpu);
             ASM_LAUNCHED("xcoef_kernel");
         }
     }
@@ -427,6 +425,26 @@ extern "C" void asoftmax_backward_step_gpu(layer l, const float *input, float *d
     ASM_LAUNCHED("add_scaled_rows_kernel (weight updates)");
 }
 
+/* Mixed precision (AlexeyAB's loss_scale, with CUDNN_HALF): a loss layer hands back its
+ * gradient times loss_scale (backward_softmax_layer_gpu) and every update divides by it. So
+ * the whole gradient is scaled, the layer's delta and the three row coefficients (xcoef,
+ * wcoef, and gradient=caffe's ycoef), before the products of the backward step. */
+extern "C" void asoftmax_scale_gradient_gpu(layer l, float scale)
+{
+    struct asoftmax_state *s = l.asoftmax;
+    ASM_SCAL(l.batch * l.outputs, scale, l.delta_gpu, 1);
+    ASM_SCAL(l.batch, scale, s->xcoef_gpu, 1);
+    ASM_SCAL(l.outputs, scale, s->wcoef_gpu, 1);
+    ASM_SCAL(l.batch, scale, s->ycoef_gpu, 1);
+}
+
+/* weight_updates times `scale`: the update undoes the loss scaling first, as the fork's
+ * [connected] does */
+extern "C" void asoftmax_scale_updates_gpu(layer l, float scale)
+{
+    ASM_SCAL(l.inputs * l.outputs, scale, l.weight_updates_gpu, 1);
+}
+
 /* SGD with momentum and weight decay, exactly as update_connected_layer_gpu's weight part. */
 extern "C" void asoftmax_update_step_gpu(layer l, int batch, float learning_rate, float momentum,
                                          float decay)
@@ -437,60 +455,3 @@ extern "C" void asoftmax_update_step_gpu(layer l, int batch, float learning_rate
     ASM_AXPY(n, learning_rate / batch, l.weight_updates_gpu, 1, l.weights_gpu, 1);
     ASM_SCAL(n, momentum, l.weight_updates_gpu, 1);
 }
-
-#ifdef ASOFTMAX_DARKNET_ALEXEYAB
-/* state.input, state.truth and state.delta are device pointers here */
-extern "C" void forward_asoftmax_layer_gpu(layer l, network_state state)
-{
-    const long t = (long)get_current_batch(state.net);
-    asoftmax_forward_step_gpu(l, state.input, state.truth, state.net.labels, state.train, t);
-    if (state.train) asoftmax_report(l.asoftmax, t);
-}
-
-/* Mixed precision (the fork's loss_scale, with CUDNN_HALF): a loss layer hands back its
- * gradient times loss_scale (backward_softmax_layer_gpu) and every update divides by it. So
- * the whole gradient is scaled here, the layer's delta and the three row coefficients
- * (xcoef, wcoef, and gradient=caffe's ycoef), before the products; nothing to do at the
- * default loss_scale = 1. */
-extern "C" void backward_asoftmax_layer_gpu(layer l, network_state state)
-{
-    const float ls = state.net.loss_scale;
-    if (ls != 1.0f) {
-        struct asoftmax_state *s = l.asoftmax;
-        ASM_SCAL(l.batch * l.outputs, ls, l.delta_gpu, 1);
-        ASM_SCAL(l.batch, ls, s->xcoef_gpu, 1);
-        ASM_SCAL(l.outputs, ls, s->wcoef_gpu, 1);
-        ASM_SCAL(l.batch, ls, s->ycoef_gpu, 1);
-    }
-    asoftmax_backward_step_gpu(l, state.input, state.delta);
-}
-
-/* loss_scale: the fork's mixed-precision loss scaling, undone first as its [connected] does */
-extern "C" void update_asoftmax_layer_gpu(layer l, int batch, float learning_rate, float momentum,
-                                          float decay, float loss_scale)
-{
-    if (loss_scale != 1.0f)
-        ASM_SCAL(l.inputs * l.outputs, 1.0f / loss_scale, l.weight_updates_gpu, 1);
-    asoftmax_update_step_gpu(l, batch, learning_rate, momentum, decay);
-}
-#else
-/* net.input_gpu and net.delta_gpu are the previous layer's device arrays; net.truth_gpu holds
- * the truth that forward_network_gpu pushed (when net.truth is set) */
-extern "C" void forward_asoftmax_layer_gpu(layer l, network net)
-{
-    const long t = (long)get_current_batch(&net);
-    asoftmax_forward_step_gpu(l, net.input_gpu, net.truth ? net.truth_gpu : NULL, net.labels,
-                              net.train, t);
-    if (net.train) asoftmax_report(l.asoftmax, t);
-}
-
-extern "C" void backward_asoftmax_layer_gpu(layer l, network net)
-{
-    asoftmax_backward_step_gpu(l, net.input_gpu, net.delta_gpu);
-}
-
-extern "C" void update_asoftmax_layer_gpu(layer l, update_args a)
-{
-    asoftmax_update_step_gpu(l, a.batch, a.learning_rate, a.momentum, a.decay);
-}
-#endif

@@ -344,6 +344,62 @@ void update_asoftmax_layer(layer l, update_args a)
 }
 #endif
 
+#ifdef GPU
+/* The GPU twin of asoftmax_forward_step: lambda and the margin here, the kernels in
+ * asoftmax_kernels.cu (asoftmax_forward_gpu) */
+void asoftmax_forward_step_gpu(layer l, const float *input, const float *truth,
+                               const int *labels, int train, long t)
+{
+    if (train && (truth || labels)) asoftmax_schedule(l.asoftmax, t);
+    asoftmax_forward_gpu(l, input, truth, labels, train);
+}
+
+#ifdef ASOFTMAX_DARKNET_ALEXEYAB
+/* state.input, state.truth and state.delta are device pointers here */
+void forward_asoftmax_layer_gpu(layer l, network_state state)
+{
+    const long t = (long)get_current_batch(state.net);
+    asoftmax_forward_step_gpu(l, state.input, state.truth, state.net.labels, state.train, t);
+    if (state.train) asoftmax_report(l.asoftmax, t);
+}
+
+/* the fork's mixed-precision loss_scale: the gradient scaled before the products
+ * (asoftmax_scale_gradient_gpu); nothing to do at the default loss_scale = 1 */
+void backward_asoftmax_layer_gpu(layer l, network_state state)
+{
+    if (state.net.loss_scale != 1.0f) asoftmax_scale_gradient_gpu(l, state.net.loss_scale);
+    asoftmax_backward_step_gpu(l, state.input, state.delta);
+}
+
+void update_asoftmax_layer_gpu(layer l, int batch, float learning_rate, float momentum,
+                               float decay, float loss_scale)
+{
+    if (loss_scale != 1.0f) asoftmax_scale_updates_gpu(l, 1.0f / loss_scale);
+    asoftmax_update_step_gpu(l, batch, learning_rate, momentum, decay);
+}
+#else
+/* net.input_gpu and net.delta_gpu are the previous layer's device arrays; net.truth_gpu holds
+ * the truth that forward_network_gpu pushed (when net.truth is set) */
+void forward_asoftmax_layer_gpu(layer l, network net)
+{
+    const long t = (long)get_current_batch(&net);
+    asoftmax_forward_step_gpu(l, net.input_gpu, net.truth ? net.truth_gpu : NULL, net.labels,
+                              net.train, t);
+    if (net.train) asoftmax_report(l.asoftmax, t);
+}
+
+void backward_asoftmax_layer_gpu(layer l, network net)
+{
+    asoftmax_backward_step_gpu(l, net.input_gpu, net.delta_gpu);
+}
+
+void update_asoftmax_layer_gpu(layer l, update_args a)
+{
+    asoftmax_update_step_gpu(l, a.batch, a.learning_rate, a.momentum, a.decay);
+}
+#endif
+#endif
+
 /* ---- cfg parsing: every value validated, one clear message ---- */
 
 typedef struct {

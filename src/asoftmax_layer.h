@@ -93,7 +93,8 @@ void asoftmax_labels_from_truth(int B, int C, const float *truth, int *labels);
  * update_args) and AlexeyAB's fork, whose patched darknet.h defines ASOFTMAX_DARKNET_ALEXEYAB
  * (layers get a network_state; on the GPU its input, truth and delta are device pointers;
  * update gets (batch, learning_rate, momentum, decay) and update_gpu also a loss_scale).
- * Both call the same steps below them (asoftmax_layer.c, asoftmax_kernels.cu). */
+ * Both call the same steps below them. All of the glue is in asoftmax_layer.c, which calls
+ * into asoftmax_kernels.cu (kernels, the _gpu steps, push/pull), never the other way. */
 layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p);
 void free_asoftmax_state(struct asoftmax_state *s);
 #ifdef ASOFTMAX_DARKNET_ALEXEYAB
@@ -135,6 +136,13 @@ void asoftmax_backward_step_gpu(layer l, const float *input, float *delta_in);
 void asoftmax_update_step_gpu(layer l, int batch, float learning_rate, float momentum, float decay);
 void push_asoftmax_layer(layer l);
 void pull_asoftmax_layer(layer l);
+/* asoftmax_kernels.cu, called only from asoftmax_layer.c: the kernels of the forward step
+ * (lambda and the margin already set); the gradient (delta and the row coefficients) and the
+ * weight updates times `scale` (AlexeyAB's loss_scale) */
+void asoftmax_forward_gpu(layer l, const float *input, const float *truth, const int *labels,
+                          int train);
+void asoftmax_scale_gradient_gpu(layer l, float scale);
+void asoftmax_scale_updates_gpu(layer l, float scale);
 #endif
 
 /* lambda and the margin (s->lambda, s->margin) at training batch t */

@@ -228,6 +228,29 @@ ASOFTMAX_HD static inline void asoftmax_caffe_coefs(const asoftmax_margin *g, do
     if (n > 0) { *cw /= n; *cx /= n; }
 }
 
+/* The per-row coefficients of the input gradient, for the CPU batch code and the kernels
+ * alike (docs/math.md §3.2, §5, §7). With gy = p_y - 1 (the target's softmax gradient) and
+ * r = ||x_b||:  -dL/dx_b = sum_j delta_bj w_j + xcoef_b x_b (+ ycoef_b w_{y_b}, caffe only).
+ *   exact, s = 0:  xcoef = -gy bcoef / r       (bcoef from asoftmax_target_logit_g)
+ *   exact, s > 0:  xcoef = gzrow / r^2         (gzrow = sum_j G'_j u_j over the row) */
+ASOFTMAX_HD static inline double asoftmax_xcoef(const asoftmax_margin *g, double gy, double bcoef,
+                                                double gzrow, double r)
+{
+    return g->s > 0 ? gzrow / (r * r) : -gy * bcoef / r;
+}
+
+/*   gradient=caffe: xcoef = -gy cx / (1 + lambda), ycoef = gy (1 - cw) / (1 + lambda), with
+ *   (cw, cx) from asoftmax_caffe_coefs at the target's plain logit uy */
+ASOFTMAX_HD static inline void asoftmax_caffe_row_coefs(const asoftmax_margin *g, double uy,
+                                                        double r, double gy, double *xcoef,
+                                                        double *ycoef)
+{
+    double cw, cx;
+    asoftmax_caffe_coefs(g, uy, r, &cw, &cx);
+    *xcoef = -gy * cx / (1 + g->lambda);
+    *ycoef = gy * (1 - cw) / (1 + g->lambda);
+}
+
 /* The backward state of one (sample, class) entry: probability p = softmax(f)_j, plain logit
  * z = w^_j . x, inv_wn = 1 / ||w_j|| (taken once per class, in double: no division per
  * entry), is_target = (j == y), a from asoftmax_target_logit_g.
