@@ -100,32 +100,14 @@
 
 #include "darknet.h"
 #include "eval_metrics.h"
+#define TOOL_NAME "asoftmax_eval"
+#include "tool_util.h"
 #include "network.h" /* get_layer_string */
 
 /* stb_image is compiled into libdarknet; Darknet's own loader exit(0)s on a bad image, so
  * every image is checked with stbi_info first. */
 int stbi_info(char const *filename, int *x, int *y, int *comp);
 const char *stbi_failure_reason(void);
-
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fflush(stdout);
-    fprintf(stderr, "asoftmax_eval: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) die("out of memory (%zu x %zu bytes)", n, size);
-    return p;
-}
 
 static const char usage_text[] =
     "usage: asoftmax_eval [OPTIONS] CFG WEIGHTS LIST LABELS\n"
@@ -153,50 +135,6 @@ static void usage(void)
 {
     fputs(usage_text, stderr);
     exit(2);
-}
-
-#include "tool_util.h" /* xasprintf, parse_long: after die() */
-
-static void check_readable(const char *path, const char *what)
-{
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    if (!f) die("cannot open %s '%s': %s", what, path, strerror(errno));
-    fclose(f);
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) die("%s '%s' is a directory", what, path);
-}
-
-/* the non-empty lines of a text file (trailing \r\n and blanks removed) */
-static char **read_lines(const char *path, const char *what, int *n)
-{
-    FILE *f;
-    char *line = NULL, **v = NULL;
-    size_t cap = 0, len;
-    ssize_t got;
-    int m = 0, vcap = 0;
-    check_readable(path, what);
-    f = fopen(path, "r");
-    if (!f) die("cannot open %s '%s': %s", what, path, strerror(errno));
-    while ((got = getline(&line, &cap, f)) >= 0) {
-        len = (size_t)got;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
-                       line[len - 1] == '\t'))
-            line[--len] = 0;
-        if (!len) continue;
-        if (m == vcap) {
-            vcap = vcap ? 2 * vcap : 1024;
-            v = realloc(v, (size_t)vcap * sizeof(char *));
-            if (!v) die("out of memory reading %s", path);
-        }
-        v[m] = strdup(line);
-        if (!v[m]) die("out of memory reading %s", path);
-        ++m;
-    }
-    free(line);
-    fclose(f);
-    if (m == 0) die("%s '%s' has no lines", what, path);
-    *n = m;
-    return v;
 }
 
 /* Darknet's label of a path (the label name that occurs in it), or exit 1 */

@@ -114,6 +114,8 @@
 #include <unistd.h>
 
 #include "darknet.h"
+#define TOOL_NAME "bench_heads"
+#include "tool_util.h"
 #include "asoftmax_layer.h" /* struct asoftmax_state: the arrays the layer allocates */
 #include "gemm.h"
 #ifdef GPU
@@ -141,37 +143,12 @@ typedef struct {
 
 static int verbose;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fflush(stdout);
-    fprintf(stderr, "bench_heads: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    exit(EXIT_FAILURE);
-}
-
 static const char usage[] =
     "usage: bench_heads [--reps N] [--min-ms MS] [--budget-s S] [--no-mem] [--verbose] [B,K,C ...]\n"
     "       bench_heads --steps stock|asoftmax B,K,C N   (one head only, for profilers)\n"
     "       bench_heads --mem-child stock|asoftmax B,K,C";
 
 /* ---------------------------------------------------------------- argument parsing */
-
-/* a whole decimal integer in [lo, hi], or exit 1 naming `what` */
-static long parse_long(const char *s, long lo, long hi, const char *what)
-{
-    char *end = NULL;
-    long v;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi)
-        die("%s = '%s': must be an integer in [%ld, %ld]\n%s", what, s, lo, hi, usage);
-    return v;
-}
 
 /* "B,K,C" with B, K >= 1, C >= 2 and every array size below 2^31 elements (Darknet
  * indexes with int) */
@@ -189,9 +166,9 @@ static shape parse_shape(const char *s)
         buf[i][n] = '\0';
         p += n + (i < 2);
     }
-    sh.B = (int)parse_long(buf[0], 1, 1 << 20, "batch B");
-    sh.K = (int)parse_long(buf[1], 1, 1 << 24, "features K");
-    sh.C = (int)parse_long(buf[2], 2, 1 << 24, "classes C");
+    sh.B = (int)parse_long(buf[0], "batch B", 1, 1 << 20);
+    sh.K = (int)parse_long(buf[1], "features K", 1, 1 << 24);
+    sh.C = (int)parse_long(buf[2], "classes C", 2, 1 << 24);
     if ((double)sh.B * sh.K > INT_MAX || (double)sh.B * sh.C > INT_MAX ||
         (double)sh.K * sh.C > INT_MAX)
         die("shape '%s': B*K, B*C and K*C must each stay below 2^31", s);
@@ -527,7 +504,7 @@ static int steps_only(const char *head_s, const char *shape_s, const char *n_s)
     double t = 0;
     if (head < 0) die("--steps: head '%s' must be stock or asoftmax", head_s);
     s = parse_shape(shape_s);
-    n = parse_long(n_s, 1, 1000000, "--steps N");
+    n = parse_long(n_s, "--steps N", 1, 1000000);
     net = make_head(head, s, NULL);
     train_step(net);
     for (i = 0; i < n; ++i) {
@@ -916,13 +893,13 @@ int main(int argc, char **argv)
 #endif
         } else if (!strcmp(a, "--reps")) {
             if (++i >= argc) die("--reps needs a value\n%s", usage);
-            reps = (int)parse_long(argv[i], 1, MAX_REPS, "--reps");
+            reps = (int)parse_long(argv[i], "--reps", 1, MAX_REPS);
         } else if (!strcmp(a, "--min-ms")) {
             if (++i >= argc) die("--min-ms needs a value\n%s", usage);
-            min_ms = (double)parse_long(argv[i], 0, 3600000, "--min-ms");
+            min_ms = (double)parse_long(argv[i], "--min-ms", 0, 3600000);
         } else if (!strcmp(a, "--budget-s")) {
             if (++i >= argc) die("--budget-s needs a value\n%s", usage);
-            budget_s = (double)parse_long(argv[i], 0, 86400, "--budget-s");
+            budget_s = (double)parse_long(argv[i], "--budget-s", 0, 86400);
         } else if (!strcmp(a, "--no-mem")) {
             do_mem = 0;
         } else if (!strcmp(a, "--verbose")) {

@@ -47,6 +47,7 @@
  *   R=$PWD; cd /tmp/probe-data && $R/build/delta_probe $R/cfg/fmnist-softmax.cfg \
  *       fmnist.data 300 --clamp --seed 1
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -59,6 +60,8 @@
 #endif
 
 #include "darknet.h"
+#define TOOL_NAME "delta_probe"
+#include "tool_util.h"
 #include "backward_hook.h"
 #include "option_list.h" /* option_find: the quiet string lookup */
 
@@ -70,31 +73,11 @@ typedef struct {
     float maxabs;
 } delta_stats;
 
-static void die(const char *msg)
-{
-    fprintf(stderr, "delta_probe: %s\n", msg);
-    exit(1);
-}
-
 static void usage_die(const char *msg)
 {
     fprintf(stderr, "delta_probe: %s\n"
             "usage: delta_probe CFG DATAFILE BATCHES [--clamp] [--seed N] [--valid N]\n", msg);
     exit(1);
-}
-
-/* Parses a whole decimal integer in [lo, hi]; exits with a message naming WHAT otherwise. */
-static long parse_long(const char *s, long lo, long hi, const char *what)
-{
-    char *end = 0;
-    char buf[256];
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-        snprintf(buf, sizeof buf, "%s must be an integer in [%ld, %ld], got '%s'", what, lo, hi, s);
-        usage_die(buf);
-    }
-    return v;
 }
 
 static void need_readable(const char *path, const char *what)
@@ -209,8 +192,8 @@ int main(int argc, char **argv)
             int is_seed = argv[i][2] == 's';
             if (i + 1 >= argc) usage_die(is_seed ? "--seed needs a value" : "--valid needs a value");
             if (is_seed ? seen_seed++ : seen_valid++) usage_die("an option is given twice");
-            if (is_seed) seed = parse_long(argv[++i], 0, UINT_MAX < LONG_MAX ? (long)UINT_MAX : LONG_MAX, "--seed");
-            else nvalid = parse_long(argv[++i], 0, INT_MAX, "--valid");
+            if (is_seed) seed = parse_long(argv[++i], "--seed", 0, UINT_MAX < LONG_MAX ? (long)UINT_MAX : LONG_MAX);
+            else nvalid = parse_long(argv[++i], "--valid", 0, INT_MAX);
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             char buf[256];
             snprintf(buf, sizeof buf, "unknown option '%.200s'", argv[i]);
@@ -222,7 +205,7 @@ int main(int argc, char **argv)
     }
     if (npos != 3) usage_die("CFG, DATAFILE and BATCHES are required");
     const char *cfgfile = pos[0], *datafile = pos[1];
-    long nbatches = parse_long(pos[2], 1, INT_MAX, "BATCHES");
+    long nbatches = parse_long(pos[2], "BATCHES", 1, INT_MAX);
     need_readable(cfgfile, "cfg");
     need_readable(datafile, "data file");
 
@@ -235,7 +218,7 @@ int main(int argc, char **argv)
     char *classes_s = option_find(options, "classes");
     if (!train_list || !valid_list || !label_list || !classes_s)
         die("the data file needs train=, valid=, labels= and classes=");
-    int classes = (int)parse_long(classes_s, 1, 100000, "classes= in the data file");
+    int classes = (int)parse_long(classes_s, "classes= in the data file", 1, 100000);
 
     int nlabels, ntrain, nvlist;
     char **labels = read_list(label_list, "labels file", &nlabels);

@@ -44,6 +44,8 @@
 #include <zlib.h>
 
 #include "darknet.h"
+#define TOOL_NAME "fmnist2darknet"
+#include "tool_util.h"
 
 #define IMG_ROWS 28
 #define IMG_COLS 28
@@ -59,18 +61,6 @@ static const char *const class_names[NCLASSES] = {
     "top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot",
 };
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "fmnist2darknet: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
 static void usage(void)
 {
     fprintf(stderr,
@@ -79,8 +69,6 @@ static void usage(void)
             "  the list OUTDIR/SPLIT.list (paths relative to OUTDIR) and OUTDIR/labels.txt\n");
     exit(1);
 }
-
-#include "tool_util.h" /* xasprintf, parse_long: after die() */
 
 /* ---- idx reading ---- */
 
@@ -175,27 +163,6 @@ static void check_names(const char *split)
             die("class name '%s' is a substring of SPLIT '%s': Darknet would mislabel every "
                 "image", class_names[i], split);
     }
-}
-
-/* mkdir -p */
-static void make_dirs(const char *path)
-{
-    char *p = xasprintf("%s", path);
-    char *s;
-    struct stat st;
-    for (s = p + 1; ; ++s) {
-        if (*s == '/' || *s == '\0') {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                die("cannot create directory %s: %s", p, strerror(errno));
-            *s = c;
-            if (!c) break;
-        }
-    }
-    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) die("%s is not a directory", p);
-    if (access(p, W_OK | X_OK) != 0) die("directory %s is not writable: %s", p, strerror(errno));
-    free(p);
 }
 
 static int is_nonempty_file(const char *path)

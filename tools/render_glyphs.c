@@ -114,6 +114,8 @@
 #include FT_FREETYPE_H
 
 #define TOOL "render_glyphs"
+#define TOOL_NAME TOOL
+#include "tool_util.h"
 
 /* geometry and jitter (documented in the header comment and written to render.txt) */
 #define EM_FILL 0.85          /* em square / shorter image side at scale 1 */
@@ -145,19 +147,6 @@
 #define SAMPLES_MAX 1000
 #define THREADS_MAX 64
 #define FONTS_MAX 1000
-
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fflush(stdout);
-    fprintf(stderr, TOOL ": ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
 
 static const char usage_text[] =
     "usage: render_glyphs [OPTIONS] OUTDIR FONT[:INDEX]...\n"
@@ -205,37 +194,6 @@ static void usage_error(const char *fmt, ...)
     fputc('\n', stderr);
     usage();
 }
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) die("out of memory (%zu bytes)", n);
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) die("out of memory (%zu x %zu bytes)", n, size);
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) die("out of memory (%zu bytes)", n);
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s);
-    if (!p) die("out of memory");
-    return p;
-}
-
-#include "tool_util.h" /* xasprintf, parse_long: after die() */
-
 
 static uint64_t parse_u64(const char *s, const char *what)
 {
@@ -893,13 +851,6 @@ static void write_pgm(const char *path, const unsigned char *px, int w, int h)
     if (ferror(f) || fclose(f) != 0) die("error writing %s: %s", path, strerror(errno));
 }
 
-static void make_dir(const char *path)
-{
-    struct stat st;
-    if (mkdir(path, 0777) != 0 && errno != EEXIST) die("cannot create directory %s: %s", path, strerror(errno));
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) die("%s is not a directory", path);
-}
-
 static void *render_worker(void *arg)
 {
     worker_t *w = arg;
@@ -1116,19 +1067,6 @@ static void check_outdir(const char *outdir, int force)
     if (!empty && !force)
         die("OUTDIR '%s' is not empty (use --force to replace a previous render in it)", outdir);
     if (access(outdir, W_OK | X_OK) != 0) die("OUTDIR '%s' is not writable: %s", outdir, strerror(errno));
-}
-
-static void make_dirs(const char *path)
-{
-    char *p = xstrdup(path), *s;
-    for (s = p + 1; *s; ++s)
-        if (*s == '/') {
-            *s = 0;
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) die("cannot create directory %s: %s", p, strerror(errno));
-            *s = '/';
-        }
-    make_dir(p);
-    free(p);
 }
 
 typedef struct {
