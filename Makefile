@@ -192,7 +192,7 @@ converter: darknet
 	@if [ "$(FORK)" != pjreddie ]; then $(MAKE) --no-print-directory darknet FORK=pjreddie; fi
 	$(CC) $(TOOL_CFLAGS) tools/fmnist2darknet.c $(TOOL_LIBS) -lz -o $(CONVERTER)
 
-# make eval: build/asoftmax_eval alone (e.g. for LFW: README, docs/faces.md)
+# make eval: build/asoftmax_eval alone (e.g. for LFW: docs/faces.md)
 eval: darknet
 	@if [ "$(FORK)" != pjreddie ]; then $(MAKE) --no-print-directory darknet FORK=pjreddie; fi
 	$(CC) $(TOOL_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TOOL_LIBS) -o $(EVAL)

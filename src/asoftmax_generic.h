@@ -5,7 +5,8 @@
  *
  * Before including, define:
  *   ASM_REAL      float or double
- *   ASM_NAME(n)   n##_f or n##_d
+ *   ASM_NAME(n)   n##_f or n##_d (each definition below names both functions it makes, so
+ *                 that grep finds them)
  *   ASM_GEMM      a Darknet-style gemm(TA,TB,M,N,K,ALPHA,A,lda,B,ldb,BETA,C,ldc) on ASM_REAL
  *   ASM_GEMM_BETA0_READS_C  1 if that gemm reads C when BETA = 0 (Darknet's own loops scale
  *                 it: NaN * 0 = NaN, so C is zeroed first), 0 if it overwrites C
@@ -51,6 +52,7 @@
 #endif
 
 /* sum of v_j^2 over v (k), in double */
+/* asm_sumsq_f, asm_sumsq_d */
 ASM_CLONES static double ASM_NAME(asm_sumsq)(int k, const ASM_REAL *v)
 {
     double s = 0;
@@ -60,6 +62,7 @@ ASM_CLONES static double ASM_NAME(asm_sumsq)(int k, const ASM_REAL *v)
 }
 
 /* norms (n) of the rows of a (n,k), accumulated in double, floored at ASOFTMAX_NORM_EPS */
+/* asm_row_norms_f, asm_row_norms_d */
 static void ASM_NAME(asm_row_norms)(int n, int k, const ASM_REAL *a, ASM_REAL *norms)
 {
     int i;
@@ -71,6 +74,7 @@ static void ASM_NAME(asm_row_norms)(int n, int k, const ASM_REAL *a, ASM_REAL *n
 }
 
 /* out (n,k): row i += coef_i * row i of a (n,k); rows with coef_i = 0 are left as they are */
+/* asm_add_scaled_rows_f, asm_add_scaled_rows_d */
 static void ASM_NAME(asm_add_scaled_rows)(int n, int k, const ASM_REAL *coef, const ASM_REAL *a,
                                           ASM_REAL *out)
 {
@@ -99,6 +103,7 @@ static void ASM_NAME(asm_add_scaled_rows)(int n, int k, const ASM_REAL *coef, co
  * Returns the row's cross-entropy (0 when y < 0). Every entry of the row in double; one exp
  * per entry (kept in e between the sum and the normalization) and no division per entry.
  */
+/* asm_forward_row_f, asm_forward_row_d */
 ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, const asoftmax_margin *g,
                                                    double r, const double *inv_wn, ASM_REAL *row,
                                                    ASM_REAL *drow, ASM_REAL *gzsum,
@@ -189,6 +194,7 @@ ASM_CLONES static double ASM_NAME(asm_forward_row)(int C, int y, const asoftmax_
  *   left for the next call (the layer keeps it; see asoftmax_forward below).
  * Returns the cross-entropy summed over the labeled rows (0 for inference).
  */
+/* asm_forward_work_f, asm_forward_work_d */
 static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *x,
                                            const ASM_REAL *w, const int *labels,
                                            const asoftmax_margin *g, ASM_REAL *out, ASM_REAL *delta,
@@ -270,6 +276,7 @@ static ASM_REAL ASM_NAME(asm_forward_work)(int B, int K, int C, const ASM_REAL *
  * (asoftmax_layer.h), used by the tests. The layer calls asm_forward_work with the scratch
  * it keeps: a fresh (~1.5 MB) allocation at every step costs page faults and, with threads,
  * TLB shootdowns (measured: ~0.5 ms a step at B=256 K=512 C=10572 on 2 cores). */
+/* asoftmax_forward_g_f, asoftmax_forward_g_d */
 ASM_REAL ASM_NAME(asoftmax_forward_g)(int B, int K, int C, const ASM_REAL *x, const ASM_REAL *w,
                                       const int *labels, const asoftmax_margin *g, ASM_REAL *out,
                                       ASM_REAL *delta, ASM_REAL *xcoef, ASM_REAL *wcoef,
@@ -286,6 +293,7 @@ ASM_REAL ASM_NAME(asoftmax_forward_g)(int B, int K, int C, const ASM_REAL *x, co
 }
 
 /* SphereFace's integer margin m with lambda (m2 = m3 = s = 0) */
+/* asoftmax_forward_f, asoftmax_forward_d */
 ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, const ASM_REAL *w,
                                     const int *labels, int m, ASM_REAL lambda, ASM_REAL *out,
                                     ASM_REAL *delta, ASM_REAL *xcoef, ASM_REAL *wcoef,
@@ -305,6 +313,7 @@ ASM_REAL ASM_NAME(asoftmax_forward)(int B, int K, int C, const ASM_REAL *x, cons
  *   dx (B,K) += delta w + xcoef o x      (skipped when dx == NULL: layer 0)
  *   dw (C,K) += delta^T x + wcoef o w
  */
+/* asoftmax_backward_f, asoftmax_backward_d */
 void ASM_NAME(asoftmax_backward)(int B, int K, int C, const ASM_REAL *x, const ASM_REAL *w,
                                  const ASM_REAL *delta, const ASM_REAL *xcoef,
                                  const ASM_REAL *wcoef, ASM_REAL *dx, ASM_REAL *dw)
@@ -319,6 +328,7 @@ void ASM_NAME(asoftmax_backward)(int B, int K, int C, const ASM_REAL *x, const A
 
 /* gradient=caffe: dx (B,K) += ycoef_b * w_{y_b} for the labeled rows (the target's part of
  * the official layer's x-gradient beyond delta's; asm_forward_row) */
+/* asoftmax_backward_target_f, asoftmax_backward_target_d */
 void ASM_NAME(asoftmax_backward_target)(int B, int K, const int *labels, const ASM_REAL *ycoef,
                                         const ASM_REAL *w, ASM_REAL *dx)
 {
@@ -334,6 +344,7 @@ void ASM_NAME(asoftmax_backward_target)(int B, int K, const int *labels, const A
 
 /* gradient=caffe: the weight rows (n,k) scaled to norm 1 in place, by their norms taken as in
  * asm_row_norms (the official layer renormalizes its weights at every forward pass) */
+/* asoftmax_normalize_rows_f, asoftmax_normalize_rows_d */
 void ASM_NAME(asoftmax_normalize_rows)(int n, int k, ASM_REAL *a, ASM_REAL *norms)
 {
     int i, j;

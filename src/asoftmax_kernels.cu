@@ -21,6 +21,8 @@
 
 extern "C" {
 #include "asoftmax_layer.h"
+#include "asoftmax_state.h"
+#include "asoftmax_steps.h"
 #include "blas.h"
 #include "gemm.h"
 #ifdef ASOFTMAX_DARKNET_ALEXEYAB
@@ -30,17 +32,17 @@ extern "C" {
  * with cuDNN): launching on the default stream, or copying synchronously, would race it.
  * Its gemm_ongpu takes device pointers (its gemm_gpu takes host pointers). */
 #define ASM_STREAM get_cuda_stream()
-#define ASM_GEMM gemm_ongpu
-#define ASM_AXPY axpy_ongpu
-#define ASM_SCAL scal_ongpu
+#define ASM_DEVICE_GEMM gemm_ongpu
+#define ASM_DEVICE_AXPY axpy_ongpu
+#define ASM_DEVICE_SCAL scal_ongpu
 #else
 #include "cuda.h"
 }
 /* pjreddie's Darknet runs everything on the default stream; gemm_gpu takes device pointers */
 #define ASM_STREAM ((cudaStream_t)0)
-#define ASM_GEMM gemm_gpu
-#define ASM_AXPY axpy_gpu
-#define ASM_SCAL scal_gpu
+#define ASM_DEVICE_GEMM gemm_gpu
+#define ASM_DEVICE_AXPY axpy_gpu
+#define ASM_DEVICE_SCAL scal_gpu
 #endif
 
 #define ASM_THREADS 256 /* threads per block of the row kernels (a power of two) */
@@ -325,7 +327,7 @@ static void asoftmax_gemm(const struct asoftmax_state *s, int TA, int TB, int M,
         cublasGetMathMode(h, &mode);
         cublasSetMathMode(h, CUBLAS_TF32_TENSOR_OP_MATH);
     }
-    ASM_GEMM(TA, TB, M, N, K, ALPHA, A, lda, B, ldb, BETA, C, ldc);
+    ASM_DEVICE_GEMM(TA, TB, M, N, K, ALPHA, A, lda, B, ldb, BETA, C, ldc);
     if (s->p.tf32) cublasSetMathMode(h, mode);
 }
 
@@ -378,15 +380,15 @@ extern "C" void asoftmax_forward_gpu(layer l, const float *input, const float *t
         const dim3 grid((unsigned)B, (unsigned)S);
         const int *lab = train ? s->labels_gpu : NULL;
         rows_logits_kernel<<<grid, ASM_THREADS, 0, ASM_STREAM>>>(
-            C, lab, s->margin, l.output_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
+            C, lab, s->current, l.output_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
         ASM_LAUNCHED("rows_logits_kernel");
         rows_probs_kernel<<<grid, ASM_THREADS, 0, ASM_STREAM>>>(
-            C, lab, s->margin, l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu, s->ycoef_gpu,
+            C, lab, s->current, l.output_gpu, l.delta_gpu, s->gz_gpu, s->xcoef_gpu, s->ycoef_gpu,
             s->rowcost_gpu, s->tgt_gpu, s->part_gpu, s->xnorm_gpu, s->wnorm_gpu);
         ASM_LAUNCHED("rows_probs_kernel");
-        if (s->margin.s > 0) {
+        if (s->current.s > 0) {
             xcoef_kernel<<<asoftmax_blocks(B), ASM_THREADS, 0, ASM_STREAM>>>(
-                B, S, s->margin, lab, s->part_gpu, s->xnorm_gpu, s->xcoef_gpu);
+                B, S, s->current, lab, s->part_gpu, s->xnorm_gpu, s->xcoef_gpu);
             ASM_LAUNCHED("xcoef_kernel");
         }
     }
@@ -432,17 +434,17 @@ extern "C" void asoftmax_backward_step_gpu(layer l, const float *input, float *d
 extern "C" void asoftmax_scale_gradient_gpu(layer l, float scale)
 {
     struct asoftmax_state *s = l.asoftmax;
-    ASM_SCAL(l.batch * l.outputs, scale, l.delta_gpu, 1);
-    ASM_SCAL(l.batch, scale, s->xcoef_gpu, 1);
-    ASM_SCAL(l.outputs, scale, s->wcoef_gpu, 1);
-    ASM_SCAL(l.batch, scale, s->ycoef_gpu, 1);
+    ASM_DEVICE_SCAL(l.batch * l.outputs, scale, l.delta_gpu, 1);
+    ASM_DEVICE_SCAL(l.batch, scale, s->xcoef_gpu, 1);
+    ASM_DEVICE_SCAL(l.outputs, scale, s->wcoef_gpu, 1);
+    ASM_DEVICE_SCAL(l.batch, scale, s->ycoef_gpu, 1);
 }
 
 /* weight_updates times `scale`: the update undoes the loss scaling first, as the fork's
  * [connected] does */
 extern "C" void asoftmax_scale_updates_gpu(layer l, float scale)
 {
-    ASM_SCAL(l.inputs * l.outputs, scale, l.weight_updates_gpu, 1);
+    ASM_DEVICE_SCAL(l.inputs * l.outputs, scale, l.weight_updates_gpu, 1);
 }
 
 /* SGD with momentum and weight decay, exactly as update_connected_layer_gpu's weight part. */
@@ -451,7 +453,7 @@ extern "C" void asoftmax_update_step_gpu(layer l, int batch, float learning_rate
 {
     const int n = l.inputs * l.outputs;
     learning_rate *= l.learning_rate_scale;
-    ASM_AXPY(n, -decay * batch, l.weights_gpu, 1, l.weight_updates_gpu, 1);
-    ASM_AXPY(n, learning_rate / batch, l.weight_updates_gpu, 1, l.weights_gpu, 1);
-    ASM_SCAL(n, momentum, l.weight_updates_gpu, 1);
+    ASM_DEVICE_AXPY(n, -decay * batch, l.weights_gpu, 1, l.weight_updates_gpu, 1);
+    ASM_DEVICE_AXPY(n, learning_rate / batch, l.weight_updates_gpu, 1, l.weights_gpu, 1);
+    ASM_DEVICE_SCAL(n, momentum, l.weight_updates_gpu, 1);
 }

@@ -4,6 +4,9 @@
  * tests/test_asoftmax.c (`make test`).
  */
 #include "asoftmax_layer.h"
+#include "asoftmax_batch.h"
+#include "asoftmax_state.h"
+#include "asoftmax_steps.h"
 
 #include <errno.h>
 #include <float.h>
@@ -158,7 +161,7 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
 
     s->p = p;
     s->lambda = asoftmax_lambda(&p, 0);
-    s->margin = asoftmax_margin_at(&p, (size_t)p.warmup, s->lambda); /* inference: its s */
+    s->current = asoftmax_margin_at(&p, (size_t)p.warmup, s->lambda); /* inference: its s */
     s->reported = -1;
     s->labels = asoftmax_calloc((size_t)batch, sizeof(int));
     s->xcoef = asoftmax_calloc((size_t)batch, sizeof(float));
@@ -202,10 +205,29 @@ layer make_asoftmax_layer(int batch, int inputs, int outputs, asoftmax_params p)
 #endif
 
     fprintf(stderr, "asoftmax             %4d  ->  %4d   m1=%g m2=%g m3=%g s=%g lambda=max(%g, %g*(1+%g*t)^-%g)%s%s%s\n",
-            inputs, outputs, p.margin, p.m2, p.m3, p.s, p.lambda_min, p.lambda_base,
+            inputs, outputs, p.m1, p.m2, p.m3, p.s, p.lambda_min, p.lambda_base,
             p.lambda_gamma, p.lambda_power, p.warmup ? " warmup" : "", p.tf32 ? " tf32" : "",
             p.caffe ? " gradient=caffe" : "");
     return l;
+}
+
+size_t asoftmax_allocated_bytes(layer l, int device)
+{
+    const size_t B = (size_t)l.batch, K = (size_t)l.inputs, C = (size_t)l.outputs;
+    const size_t f = sizeof(float);
+    const struct asoftmax_state *s = l.asoftmax;
+    if (!s) return 0;
+    if (!device) /* output, delta; weights, weight_updates; cost; the state and its arrays */
+        return 2 * B * C * f + 2 * C * K * f + f + sizeof(*s) + B * sizeof(int) +
+               3 * B * f /* xcoef, ycoef, xnorm */ + 2 * C * f /* wcoef, wnorm */ +
+               B * K * f /* xhat */ + s->work_bytes;
+#ifdef GPU
+    if (s->labels_gpu) /* the same on the device, plus gz (B,C), rowcost (B), tgt, part */
+        return 2 * B * C * f + 2 * C * K * f + B * sizeof(int) + 3 * B * f + 2 * C * f +
+               B * K * f + B * C * f + B * f + B * 4 * sizeof(double) +
+               B * ASOFTMAX_MAX_SPLIT * 3 * sizeof(double);
+#endif
+    return 0;
 }
 
 void free_asoftmax_state(struct asoftmax_state *s)
@@ -241,7 +263,7 @@ void free_asoftmax_state(struct asoftmax_state *s)
 void asoftmax_schedule(struct asoftmax_state *s, long t)
 {
     s->lambda = asoftmax_lambda(&s->p, (size_t)t);
-    s->margin = asoftmax_margin_at(&s->p, (size_t)t, s->lambda);
+    s->current = asoftmax_margin_at(&s->p, (size_t)t, s->lambda);
 }
 
 /* Darknet's callbacks, after a training forward at batch t: lambda and the margin on stderr at
@@ -252,7 +274,7 @@ void asoftmax_report(struct asoftmax_state *s, long t)
 {
     if (t != s->reported && (s->reported < 0 || t % ASOFTMAX_REPORT_EVERY == 0)) {
         fprintf(stderr, "[asoftmax] batch %ld: lambda %g, m1 %g, m2 %g, m3 %g\n", t, s->lambda,
-                s->margin.m1, s->margin.m2, s->margin.m3);
+                s->current.m1, s->current.m2, s->current.m3);
         s->reported = t;
     }
 }
@@ -274,7 +296,7 @@ void asoftmax_forward_step(layer l, const float *input, const float *truth, cons
         if (s->p.caffe) asoftmax_normalize_rows_f(l.outputs, l.inputs, l.weights, s->wnorm);
     }
     cost = asm_forward_work_f(l.batch, l.inputs, l.outputs, input, l.weights,
-                              train ? s->labels : NULL, &s->margin, l.output,
+                              train ? s->labels : NULL, &s->current, l.output,
                               l.delta, s->xcoef, s->wcoef, s->xnorm, s->wnorm, s->xhat,
                               s->ycoef, &s->work, &s->work_bytes);
     if (train) l.cost[0] = cost;
@@ -477,7 +499,7 @@ int asoftmax_parse_options(list *options, int inputs, int index, int is_last,
     }
     *outputs = asoftmax_opt_int(&c, options, "output", 0, 1, 2, 1 << 24,
                                 "required: the number of classes, an integer >= 2");
-    p->margin = asoftmax_opt_real(&c, options, "margin", p->margin, 1, ASOFTMAX_MAX_MARGIN, 0,
+    p->m1 = asoftmax_opt_real(&c, options, "margin", p->m1, 1, ASOFTMAX_MAX_MARGIN, 0,
                                   "must be a number m1 with 1 <= m1 <= 64 (1: no multiplicative margin)");
     p->m2 = asoftmax_opt_real(&c, options, "m2", p->m2, 0, M_PI, 1,
                               "must be an angle in radians with 0 <= m2 < pi");

@@ -36,7 +36,8 @@
 enum { ASOFTMAX_SPHEREFACE = 0, ASOFTMAX_ARCFACE = 1, ASOFTMAX_COSFACE = 2 };
 
 typedef struct asoftmax_params {
-    double margin;       /* m1 >= 1, real; an integer m1 (with m2 = m3 = 0) is SphereFace's psi */
+    double m1;           /* the cfg key `margin`: m1 >= 1, real; an integer m1 (with m2 = m3 =
+                          * 0) is SphereFace's psi */
     float lambda_base;   /* >= 0 */
     float lambda_gamma;  /* >= 0 */
     float lambda_power;  /* >= 0 */
@@ -58,9 +59,9 @@ static inline asoftmax_params asoftmax_type_params(int type)
     asoftmax_params p;
     memset(&p, 0, sizeof(p));
     p.type = type;
-    p.margin = 1;
+    p.m1 = 1;
     if (type == ASOFTMAX_SPHEREFACE) {
-        p.margin = 4;
+        p.m1 = 4;
         p.lambda_base = 1000.f;
         p.lambda_gamma = 0.12f;
         p.lambda_power = 1.f;
@@ -106,7 +107,7 @@ static inline asoftmax_margin asoftmax_margin_at(const asoftmax_params *p, size_
 {
     asoftmax_margin g;
     const double w = (p->warmup > 0 && t < (size_t)p->warmup) ? (double)t / p->warmup : 1.0;
-    g.m1 = w == 1.0 ? p->margin : 1 + (p->margin - 1) * w;
+    g.m1 = w == 1.0 ? p->m1 : 1 + (p->m1 - 1) * w;
     g.m2 = p->m2 * w;
     g.m3 = p->m3 * w;
     g.s = p->s;

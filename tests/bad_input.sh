@@ -69,7 +69,7 @@ else
 fi
 
 # `margin=` with no value never reaches the layer: Darknet's cfg reader drops the line
-# and reports it itself (a limit documented in README.md)
+# and reports it itself (a limit documented in docs/limits.md)
 printf '%s\n[asoftmax]\noutput=3\nmargin=\n' "$NET" > "$WORK/empty_value.cfg"
 (cd "$WORK" && "$DARKNET" classifier valid /dev/null "$WORK/empty_value.cfg" </dev/null >"$WORK/empty_value.log" 2>&1)
 if grep -qF "Config file error line 7, could parse: margin" "$WORK/empty_value.log"; then

@@ -32,6 +32,9 @@
 #include <unistd.h>
 
 #include "asoftmax_layer.h"
+#include "asoftmax_batch.h"
+#include "asoftmax_state.h"
+#include "asoftmax_steps.h"
 #include "darknet.h"
 #include "list.h"
 #include "network.h"
@@ -376,7 +379,7 @@ static void test_margins(void)
     {
         asoftmax_params pp = asoftmax_type_params(ASOFTMAX_ARCFACE);
         asoftmax_margin a0, a1, a2;
-        pp.margin = 3;
+        pp.m1 = 3;
         pp.m3 = 0.2;
         pp.warmup = 1000;
         a0 = asoftmax_margin_at(&pp, 0, 0);
@@ -691,7 +694,7 @@ static void test_forward(void)
         CHECK(asoftmax_lambda(&d, 1658) > 5.f, "lambda(1658) = %g", asoftmax_lambda(&d, 1658));
         CHECK(fabsf(asoftmax_lambda(&d, 100) - 1000.f / 13.f) < 1e-3f, "lambda(100) = %g",
               asoftmax_lambda(&d, 100));
-        CHECK(d.margin == 4 && d.lambda_gamma == 0.12f && d.lambda_power == 1.f, "defaults");
+        CHECK(d.m1 == 4 && d.lambda_gamma == 0.12f && d.lambda_power == 1.f, "defaults");
     }
 
     /* edge cases in float: zero feature, zero weight row, huge logits, unlabeled rows */
@@ -902,7 +905,7 @@ static void test_adapter(const char *dir)
 
     CHECK(l->type == ASOFTMAX && net->n == 2 && K == 6 && C == 13, "parsed network shape");
     CHECK(strcmp(get_layer_string(l->type), "asoftmax") == 0, "get_layer_string");
-    CHECK(l->asoftmax->p.margin == 3 && l->asoftmax->p.lambda_min == 5.f, "parsed options");
+    CHECK(l->asoftmax->p.m1 == 3 && l->asoftmax->p.lambda_min == 5.f, "parsed options");
     CHECK(TN_TRUTHS(net) == 13, "truth width %d", TN_TRUTHS(net));
 
     /* training forward + backward through the network equals the pure functions */
@@ -1214,7 +1217,7 @@ static void test_validation(void)
         CHECK(rc == 0, "%s=%s rejected: %s", good[i][0], good[i][1], msg);
     }
     CHECK(parse_one("lambda_min", "0.25", 5, 1, &p, msg, sizeof(msg)) == 0 && p.lambda_min == 0.25f &&
-          p.margin == 4 && p.lambda_base == 1000.f && p.tf32 == 0,
+          p.m1 == 4 && p.lambda_base == 1000.f && p.tf32 == 0,
           "a valid value is not stored as given");
     CHECK(parse_one("tf32", "1", 5, 1, &p, msg, sizeof(msg)) == 0 && p.tf32 == 1, "tf32=1: %s", msg);
     { /* gradient=caffe is SphereFace's: not with a scale or an additive margin */
@@ -1230,10 +1233,10 @@ static void test_validation(void)
     }
     /* type= chooses the published defaults; other keys still override them */
     CHECK(parse_one("type", "arcface", 5, 1, &p, msg, sizeof(msg)) == 0 && p.type == ASOFTMAX_ARCFACE &&
-          p.s == 64 && p.m2 == 0.5 && p.m3 == 0 && p.margin == 1 && p.lambda_base == 0 && p.lambda_min == 0,
+          p.s == 64 && p.m2 == 0.5 && p.m3 == 0 && p.m1 == 1 && p.lambda_base == 0 && p.lambda_min == 0,
           "type=arcface defaults: %s", msg);
     CHECK(parse_one("type", "cosface", 5, 1, &p, msg, sizeof(msg)) == 0 && p.type == ASOFTMAX_COSFACE &&
-          p.s == 64 && p.m2 == 0 && p.m3 == 0.35 && p.margin == 1 && p.lambda_base == 0,
+          p.s == 64 && p.m2 == 0 && p.m3 == 0.35 && p.m1 == 1 && p.lambda_base == 0,
           "type=cosface defaults: %s", msg);
     CHECK(parse_one(NULL, NULL, 0, 1, &p, msg, sizeof(msg)) == -1 &&
           strstr(msg, "[asoftmax] layer 7: inputs = '0': ") == msg, "empty input: '%s'", msg);

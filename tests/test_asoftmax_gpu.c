@@ -38,6 +38,9 @@
 #include <string.h>
 
 #include "asoftmax_layer.h"
+#include "asoftmax_batch.h"
+#include "asoftmax_state.h"
+#include "asoftmax_steps.h"
 #include "darknet.h"
 #ifdef ASOFTMAX_DARKNET_ALEXEYAB
 #include "dark_cuda.h"
@@ -121,7 +124,7 @@ static void run_case_g(int B, int K, int C, asoftmax_margin mg)
     const float lambda = (float)mg.lambda;
     snprintf(where, sizeof(where), "B=%d K=%d C=%d m1=%g m2=%g m3=%g s=%g lambda=%g", B, K, C,
              mg.m1, mg.m2, mg.m3, mg.s, lambda);
-    p.margin = mg.m1;
+    p.m1 = mg.m1;
     p.m2 = mg.m2;
     p.m3 = mg.m3;
     p.s = mg.s;

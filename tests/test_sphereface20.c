@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "asoftmax_layer.h"
+#include "asoftmax_state.h"
 #include "darknet.h"
 #include "network.h"
 
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
               "fc5: type %d, %d -> %d, activation %d", fc5->type, fc5->inputs, fc5->outputs,
               fc5->activation);
         CHECK(fc6->type == ASOFTMAX && fc6->inputs == EMB && fc6->outputs == CLASSES &&
-                  fc6->asoftmax->p.margin == 4 && fc6->asoftmax->p.lambda_base == 1000.f &&
+                  fc6->asoftmax->p.m1 == 4 && fc6->asoftmax->p.lambda_base == 1000.f &&
                   fc6->asoftmax->p.lambda_gamma == 0.12f && fc6->asoftmax->p.lambda_power == 1.f &&
                   fc6->asoftmax->p.lambda_min == 5.f && fc6->asoftmax->p.s == 30 &&
                   net->burn_in == 1000,

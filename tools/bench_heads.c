@@ -35,8 +35,7 @@
  * leaves allocated minus the network's own arrays (input, truth, layer table), and checked
  * against the arrays the layers are documented to allocate:
  *     [asoftmax]:  output, delta (B*C each), weights, weight_updates (C*K each), cost (1),
- *                  struct asoftmax_state + labels (B ints), xcoef, xnorm (B), wcoef, wnorm (C),
- *                  xhat (B*K: x / ||x||)
+ *                  and the state's arrays, as the layer reports them (asoftmax_allocated_bytes)
  *     [connected]: weights, weight_updates (C*K each), biases, bias_updates (C), output,
  *                  delta (B*C each) (+ batch-norm and adam arrays when present: none here)
  *     [softmax]:   output, delta, loss (B*C each), cost (1)
@@ -116,7 +115,9 @@
 #include "darknet.h"
 #define TOOL_NAME "bench_heads"
 #include "tool_util.h"
-#include "asoftmax_layer.h" /* struct asoftmax_state: the arrays the layer allocates */
+#include "asoftmax_layer.h"
+#include "asoftmax_state.h" /* asoftmax_allocated_bytes: what the layer allocates */
+#include "asoftmax_steps.h"
 #include "gemm.h"
 #ifdef GPU
 /* Darknet's src/cuda.h (blas_handle, cuda_set_device): -I build/darknet-gpu/src must come
@@ -401,11 +402,8 @@ static double layer_bytes(layer l)
     case ASOFTMAX:
         n += usable(l.output) + usable(l.delta) + usable(l.weights) + usable(l.weight_updates) +
              usable(l.cost);
-        if (l.asoftmax) {
-            const struct asoftmax_state *st = l.asoftmax;
-            n += usable(st) + usable(st->labels) + usable(st->xcoef) + usable(st->xnorm) +
-                 usable(st->wcoef) + usable(st->wnorm) + usable(st->xhat);
-        }
+        n += (double)asoftmax_allocated_bytes(l, 0) - 2.0 * l.batch * l.outputs * sizeof(float) -
+             2.0 * l.inputs * l.outputs * sizeof(float) - sizeof(float); /* its own arrays */
         break;
     default:
         die("unexpected layer type %d in a head", (int)l.type);

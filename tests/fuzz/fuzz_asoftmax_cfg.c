@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "asoftmax_layer.h"
+#include "asoftmax_steps.h" /* asoftmax_parse_options */
 #include "darknet.h"
 #include "list.h"
 #include "option_list.h"
