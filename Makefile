@@ -163,9 +163,9 @@ test-build: blas-check
 	$(CC) $(TEST_CFLAGS) -Itools tools/asoftmax_eval.c tools/eval_metrics.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/asoftmax_eval; \
 	$(CC) $(TEST_CFLAGS) tests/test_sphereface20.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_sphereface20; \
 	$(CC) $(TEST_CFLAGS) tests/test_loader.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_loader; \
-	$(CC) $(TEST_CFLAGS) -Itools tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu; \
-	$(CC) $(TEST_CFLAGS) -Itools tools/delta_probe.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/delta_probe; \
-	$(CC) $(TEST_CFLAGS) $$(pkg-config --cflags freetype2) tools/render_glyphs.c $(RENDER_LIBS) -o $(TEST_BIN)/render_glyphs; fi
+	$(CC) $(TEST_CFLAGS) -Itools -Idev tests/test_network_gpu.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_network_parity_cpu; \
+	$(CC) $(TEST_CFLAGS) -Itools -Idev dev/delta_probe.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/delta_probe; \
+	$(CC) $(TEST_CFLAGS) $$(pkg-config --cflags freetype2) -Itools dev/render_glyphs.c $(RENDER_LIBS) -o $(TEST_BIN)/render_glyphs; fi
 	@if [ "$(SANITIZE)" != 1 ]; then set -e; scripts/build-darknet.sh $(SHIP_DIR) $(SHIP_ARGS); \
 	    mkdir -p $(TEST_BIN)/shipped; echo "unit tests against the shipped build $(SHIP_DIR)"; \
 	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
@@ -208,7 +208,7 @@ RENDER_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror $$(pkg-config --cf
 RENDER_LIBS  := $$(pkg-config --libs freetype2) -lm -pthread
 render: deps
 	@mkdir -p $(BUILD)
-	$(CC) $(RENDER_FLAGS) tools/render_glyphs.c $(RENDER_LIBS) -o $(RENDER)
+	$(CC) $(RENDER_FLAGS) -Itools dev/render_glyphs.c $(RENDER_LIBS) -o $(RENDER)
 demo-openset: deps render eval
 	scripts/install-deps.sh --openset
 	DEMO_OUT=$(FORK_BUILD)/openset scripts/demo-openset.sh $(DARKNET) $(RENDER) $(EVAL)
@@ -227,7 +227,7 @@ gpu-build:
 	@# the whole-network GPU parity test drives pjreddie's network API (not ported to the fork)
 	@if [ "$(FORK)" = pjreddie ]; then set -x; \
 	  $(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -I$(CUDA_HOME)/include \
-	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src -Itools tests/test_network_gpu.c $(GPU_DIR)/libdarknet.a \
+	    -I$(GPU_DIR)/include -I$(GPU_DIR)/src -Itools -Idev tests/test_network_gpu.c $(GPU_DIR)/libdarknet.a \
 	    $(GPU_LIBS) -o $(TEST_BIN)/test_network_gpu; \
 	 else rm -f $(TEST_BIN)/test_network_gpu; fi
 
@@ -262,7 +262,7 @@ emu-build:
 	$(CC) $(EMU_CFLAGS) tests/test_asoftmax_gpu.c $(EMU_DIR)/libdarknet.a $(EMU_LIBS) -lm -pthread \
 	    -o $(TEST_BIN)/emu/test_asoftmax_gpu
 	@if [ "$(FORK)" = pjreddie ]; then set -x; \
-	  $(CC) $(EMU_CFLAGS) -Itools tests/test_network_gpu.c $(EMU_DIR)/libdarknet.a $(EMU_LIBS) -lm -pthread \
+	  $(CC) $(EMU_CFLAGS) -Itools -Idev tests/test_network_gpu.c $(EMU_DIR)/libdarknet.a $(EMU_LIBS) -lm -pthread \
 	    -o $(TEST_BIN)/emu/test_network_gpu; \
 	 else rm -f $(TEST_BIN)/emu/test_network_gpu; fi
 
@@ -306,24 +306,24 @@ fuzz: deps
 
 # `make bench`: [asoftmax] vs [connected] + [softmax], side by side (scripts/bench.sh: the
 # BENCH_* variables, ~4 min on 2 cores). Separate from `make test`: timings never gate.
-# The GPU twin of tools/bench_heads.c is built when nvcc is installed; it prints SKIPPED
+# The GPU twin of dev/bench_heads.c is built when nvcc is installed; it prints SKIPPED
 # where no GPU is present.
 BENCH_DIR    := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror
 bench: deps converter
 	@[ "$(FORK)" = pjreddie ] || { echo "make bench measures pjreddie's build (FORK=pjreddie)"; exit 1; }
 	@mkdir -p $(BENCH_DIR)
-	$(CC) $(TOOL_CFLAGS) tools/bench_heads.c $(TOOL_LIBS) -o $(BENCH_DIR)/bench_heads
+	$(CC) $(TOOL_CFLAGS) -Itools dev/bench_heads.c $(TOOL_LIBS) -o $(BENCH_DIR)/bench_heads
 	@if [ -x "$(NVCC)" ]; then \
 	    DARKNET_FORK=pjreddie scripts/build-darknet.sh $(BUILD)/darknet-gpu GPU=1 CUDNN=1 NVCC=$(NVCC) $(if $(strip $(ARCH)),"ARCH=$(ARCH)") && \
 	    echo "building the GPU twin $(BENCH_DIR)/bench_heads_gpu" && \
-	    $(CC) $(BENCH_CFLAGS) -DGPU -DCUDNN -I$(BUILD)/darknet-gpu/include -I$(BUILD)/darknet-gpu/src -I$(CUDA_HOME)/include \
-	        tools/bench_heads.c $(BUILD)/darknet-gpu/libdarknet.a $(GPU_LIBS) -o $(BENCH_DIR)/bench_heads_gpu; \
+	    $(CC) $(BENCH_CFLAGS) -DGPU -DCUDNN -I$(BUILD)/darknet-gpu/include -I$(BUILD)/darknet-gpu/src -I$(CUDA_HOME)/include -Itools \
+	        dev/bench_heads.c $(BUILD)/darknet-gpu/libdarknet.a $(GPU_LIBS) -o $(BENCH_DIR)/bench_heads_gpu; \
 	 else rm -f $(BENCH_DIR)/bench_heads_gpu; echo "GPU twin SKIPPED (no nvcc at $(NVCC))"; fi
 	@if [ "$(BLAS)" = openblas ]; then set -e; \
 	    scripts/build-darknet.sh $(BUILD)/darknet-loops OPENMP=$(OPENMP) DEBUG=$(DEBUG) GPU=0 CUDNN=0; \
 	    echo "building the Darknet-loops twin $(BENCH_DIR)/bench_heads_loops"; \
-	    $(CC) $(BENCH_CFLAGS) -I$(BUILD)/darknet-loops/include -I$(BUILD)/darknet-loops/src tools/bench_heads.c \
+	    $(CC) $(BENCH_CFLAGS) -I$(BUILD)/darknet-loops/include -I$(BUILD)/darknet-loops/src -Itools dev/bench_heads.c \
 	        $(BUILD)/darknet-loops/libdarknet.a -lm -pthread -fopenmp -o $(BENCH_DIR)/bench_heads_loops; \
 	 else rm -f $(BENCH_DIR)/bench_heads_loops; fi
 	scripts/bench.sh $(DARKNET) $(BENCH_DIR) $(if $(filter openblas,$(BLAS)),$(BUILD)/darknet-loops/darknet)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo-openset.sh DARKNET RENDER EVAL — `make demo-openset`: open-set verification with
 # thousands of identities. Characters are the identities and typefaces their photos
-# (tools/render_glyphs.c renders GB 2312 level-1 hanzi in the faces of
+# (dev/render_glyphs.c renders GB 2312 level-1 hanzi in the faces of
 # scripts/openset-fonts.txt, each image with seeded jitter). Some identities are held out:
 # never trained on, they are what verification is measured on, as LFW's people are not
 # CASIA-WebFace's. A softmax cfg and an [asoftmax] cfg that differ only in the head

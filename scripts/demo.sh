@@ -14,9 +14,9 @@
 #                         2026-11-29, mean 0.31), AFS 0.120-0.126 vs 0.277-0.331.
 #   DEMO_BATCHES_2D=2400  training batches of 128 for the 2-d pair (~5 min; 0 = skip that
 #                         pair). With ||x|| cos theta logits the 2-d [asoftmax] AFS was lower
-#                         than softmax's in only 2 of 6 paired runs (docs/demo/tuning-2026-11-29.md);
+#                         than softmax's in only 2 of 6 paired runs (docs/results/tuning-2026-11-29.md);
 #                         with s=10 (normalized features, the default since 2026-11-29) in
-#                         3 of 3 fresh demos and 3 single runs (docs/demo/runs-2026-11-29.md).
+#                         3 of 3 fresh demos and 3 single runs (docs/results/runs-2026-11-29.md).
 #   DEMO_MARGINS=0        1: also train the 128-d cfg with a CosFace and an ArcFace head
 #                         (cfg/fmnist-{cosface,arcface}.cfg: the same [asoftmax] layer with
 #                         type=cosface / type=arcface) and report the four heads side by side

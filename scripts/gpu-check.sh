@@ -3,7 +3,7 @@
 # build the GPU variant of Darknet + [asoftmax], run the GPU-vs-CPU tests (also under
 # compute-sanitizer's memcheck, racecheck, initcheck and synccheck) and the bad-input suite
 # against the GPU binary, benchmark the head on the GPU against [connected]+[softmax]
-# (tools/bench_heads.c), and train the Fashion-MNIST [asoftmax] smoke cfg with `darknet
+# (dev/bench_heads.c), and train the Fashion-MNIST [asoftmax] smoke cfg with `darknet
 # classifier train` on the GPU, once with one replica and once with `-gpus 0,0` (two
 # replicas on one device: the multi-GPU weight sync path). Aims at under 10 minutes;
 # prints a closing `N passed, N failed` line. Then the same layer checks on AlexeyAB's fork
@@ -93,8 +93,8 @@ fi
 GPU_LINK="-L/usr/local/cuda/lib64 -lcuda -lcudart -lcublas -lcurand -lcudnn -lstdc++ -lm -pthread"
 
 # the benchmark's GPU twin: [asoftmax] vs [connected]+[softmax] on the device
-if gcc -std=gnu11 -O2 -DGPU -DCUDNN -I/usr/local/cuda/include -I"$GPU_DIR/include" -I"$GPU_DIR/src" \
-    tools/bench_heads.c "$GPU_DIR/libdarknet.a" $GPU_LINK -o "$OUT/bench_heads_gpu" \
+if gcc -std=gnu11 -O2 -DGPU -DCUDNN -I/usr/local/cuda/include -I"$GPU_DIR/include" -I"$GPU_DIR/src" -Itools \
+    dev/bench_heads.c "$GPU_DIR/libdarknet.a" $GPU_LINK -o "$OUT/bench_heads_gpu" \
     && "$OUT/bench_heads_gpu" --reps 5 --budget-s 60 128,128,10 256,512,10572 64,512,100000 \
     > "$OUT/bench-gpu.log" 2>&1; then
     cat "$OUT/bench-gpu.log"

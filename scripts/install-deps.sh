@@ -3,7 +3,7 @@
 # Uses apt-get directly as root, or sudo when available; otherwise lists what is missing.
 set -euo pipefail
 # g++: AlexeyAB's fork has C++ files (src/http_stream.cpp) and links with g++
-# libfreetype-dev, fonts-wqy-microhei, fonts-arphic-gkai00mp: tools/render_glyphs.c and its
+# libfreetype-dev, fonts-wqy-microhei, fonts-arphic-gkai00mp: dev/render_glyphs.c and its
 # test (two small CJK faces, 10 MB)
 # python3, perl: the tests make a synthetic font (test_render.sh) and NaN weights
 # (test_eval_tool.sh) with them

@@ -54,7 +54,7 @@ void asoftmax_report(struct asoftmax_state *s, long t);
 
 /* The bytes the layer allocated for one network (make_asoftmax_layer): on the host, Darknet's
  * arrays of the layer and the state's (device = 0), or on the GPU (device = 1; 0 without a
- * GPU build or device arrays). What tools/bench_heads.c checks its heap measurement against. */
+ * GPU build or device arrays). What dev/bench_heads.c checks its heap measurement against. */
 size_t asoftmax_allocated_bytes(layer l, int device);
 
 #endif

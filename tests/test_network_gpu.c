@@ -155,7 +155,7 @@ static void pull_updates_gpu(network *net)
 
 static size_t n_clamped; /* entries the emulated clamp changed in the last run */
 
-/* before each layer's CPU backward (tools/backward_hook.h): clamp a [connected] layer's
+/* before each layer's CPU backward (dev/backward_hook.h): clamp a [connected] layer's
  * delta to [-1, 1], as stock backward_connected_layer_gpu does */
 static void clamp_hook(layer *l, int index, void *ctx)
 {

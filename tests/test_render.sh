@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_render.sh — tests of tools/render_glyphs.c through the real executable, on tiny
+# test_render.sh — tests of dev/render_glyphs.c through the real executable, on tiny
 # renders (24x24, a few dozen identities, two font faces: a few seconds in all) of the
 # characters of a small UTF-8 file, with two fonts Debian ships:
 #   /usr/share/fonts/truetype/wqy/wqy-microhei.ttc          (fonts-wqy-microhei; 2 faces

@@ -41,7 +41,7 @@
  *
  * Build (from the repository root, after `make darknet`):
  *   gcc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
- *       -Ibuild/darknet/src -Itools tools/delta_probe.c build/darknet/libdarknet.a \
+ *       -Ibuild/darknet/src -Itools -Idev dev/delta_probe.c build/darknet/libdarknet.a \
  *       -lm -pthread -fopenmp -o build/delta_probe
  * Run (data from build/fmnist2darknet, a .data file with train=, valid=, labels=, classes=):
  *   R=$PWD; cd /tmp/probe-data && $R/build/delta_probe $R/cfg/fmnist-softmax.cfg \
@@ -139,7 +139,7 @@ static void probe_delta(layer l, delta_stats *st, int clamp)
     st->maxabs = mx;
 }
 
-/* before each layer's backward (tools/backward_hook.h): the probe, on [connected] layers */
+/* before each layer's backward (dev/backward_hook.h): the probe, on [connected] layers */
 typedef struct {
     delta_stats *stats;
     int clamp;

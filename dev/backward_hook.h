@@ -1,7 +1,7 @@
 /*
  * backward_hook.h — Darknet's CPU backward_network (src/network.c) with a callback just before
  * each layer's backward, where the layer's incoming l.delta is complete: used to measure and
- * to emulate the stock GPU clamp of [connected] deltas (tools/delta_probe.c,
+ * to emulate the stock GPU clamp of [connected] deltas (dev/delta_probe.c,
  * tests/test_network_gpu.c). Header-only. With a NULL hook it is backward_network.
  */
 #ifndef ASOFTMAX_BACKWARD_HOOK_H

@@ -83,13 +83,13 @@
  *
  * Build (what `make bench` does; OpenBLAS is the default BLAS=openblas build's):
  *   cc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
- *      -Ibuild/darknet/src tools/bench_heads.c build/darknet/libdarknet.a \
+ *      -Ibuild/darknet/src -Itools dev/bench_heads.c build/darknet/libdarknet.a \
  *      -L/usr/lib/x86_64-linux-gnu/openblas-openmp \
  *      -Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp -lopenblas \
  *      -lm -pthread -fopenmp -o build/bench/bench_heads
  * and the GPU twin:
  *   cc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -Ibuild/darknet-gpu/include \
- *      -Ibuild/darknet-gpu/src -I/usr/local/cuda/include tools/bench_heads.c \
+ *      -Ibuild/darknet-gpu/src -I/usr/local/cuda/include -Itools dev/bench_heads.c \
  *      build/darknet-gpu/libdarknet.a -L/usr/local/cuda/lib64 -lcuda -lcudart -lcublas \
  *      -lcurand -lcudnn -lstdc++ -lm -pthread -o build/bench/bench_heads_gpu
  */

@@ -78,7 +78,7 @@
  *
  * Build (needs libfreetype-dev; no Darknet):
  *   gcc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror $(pkg-config --cflags freetype2) \
- *       tools/render_glyphs.c $(pkg-config --libs freetype2) -lm -pthread \
+ *       -Itools dev/render_glyphs.c $(pkg-config --libs freetype2) -lm -pthread \
  *       -o build/render_glyphs
  * Run (every installed Chinese and Japanese face; duplicates are dropped):
  *   { fc-list :lang=zh file index; fc-list :lang=ja file index; } | sed 's/: *:index=/:/' \
