@@ -157,6 +157,7 @@ test-build: blas-check
 	scripts/build-darknet.sh $(TEST_DIR) $(TEST_ARGS)
 	@mkdir -p $(TEST_BIN)
 	$(CC) $(TEST_CFLAGS) tests/test_asoftmax.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_asoftmax
+	$(CC) $(TEST_CFLAGS) tests/test_asoftmax_network.c $(TEST_DIR)/libdarknet.a $(TEST_LIBS) -o $(TEST_BIN)/test_asoftmax_network
 	@if [ "$(FORK)" = pjreddie ]; then set -ex; \
 	$(CC) $(TEST_CFLAGS) tools/fmnist2darknet.c $(TEST_DIR)/libdarknet.a -lz $(TEST_LIBS) -o $(TEST_BIN)/fmnist2darknet; \
 	$(CC) $(TEST_CFLAGS) -fopenmp -Itools tests/test_eval_metrics.c tools/eval_metrics.c -lm -o $(TEST_BIN)/test_eval_metrics; \
@@ -168,8 +169,9 @@ test-build: blas-check
 	$(CC) $(TEST_CFLAGS) $$(pkg-config --cflags freetype2) -Itools dev/render_glyphs.c $(RENDER_LIBS) -o $(TEST_BIN)/render_glyphs; fi
 	@if [ "$(SANITIZE)" != 1 ]; then set -e; scripts/build-darknet.sh $(SHIP_DIR) $(SHIP_ARGS); \
 	    mkdir -p $(TEST_BIN)/shipped; echo "unit tests against the shipped build $(SHIP_DIR)"; \
-	    $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/test_asoftmax.c $(SHIP_DIR)/libdarknet.a \
-	        $(TEST_LIBS) -o $(TEST_BIN)/shipped/test_asoftmax; \
+	    for t in test_asoftmax test_asoftmax_network; do \
+	        $(CC) $(TEST_CFLAGS:$(TEST_DIR)/%=$(SHIP_DIR)/%) tests/$$t.c $(SHIP_DIR)/libdarknet.a \
+	            $(TEST_LIBS) -o $(TEST_BIN)/shipped/$$t; done; \
 	 else rm -rf $(TEST_BIN)/shipped; fi
 	@$(MAKE) --no-print-directory emu-build TEST_BIN=$(TEST_BIN)
 	@if [ "$(SANITIZE)" != 1 ] && [ -x "$(NVCC)" ]; then $(MAKE) --no-print-directory gpu-build TEST_BIN=$(TEST_BIN); \
@@ -276,16 +278,17 @@ longrun: deps converter
 valgrind: deps
 	DARKNET_FORK=pjreddie scripts/build-darknet.sh $(BUILD)/darknet-test OPENMP=1 "OPTS=-O2 -g" $(BLAS_ARGS)
 	@mkdir -p $(BUILD)/tests-valgrind
-	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -I$(BUILD)/darknet-test/include \
-	    -I$(BUILD)/darknet-test/src tests/test_asoftmax.c $(BUILD)/darknet-test/libdarknet.a \
-	    $(BLAS_LIBS) -lm -pthread -fopenmp -o $(BUILD)/tests-valgrind/test_asoftmax
-	env -u OPENBLAS_CORETYPE OMP_NUM_THREADS=1 valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
+	@set -e; for t in test_asoftmax test_asoftmax_network; do \
+	  $(CC) -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Werror -I$(BUILD)/darknet-test/include \
+	    -I$(BUILD)/darknet-test/src tests/$$t.c $(BUILD)/darknet-test/libdarknet.a \
+	    $(BLAS_LIBS) -lm -pthread -fopenmp -o $(BUILD)/tests-valgrind/$$t; \
+	  env -u OPENBLAS_CORETYPE OMP_NUM_THREADS=1 valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
 	    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-	    --suppressions=tests/valgrind.supp $(BUILD)/tests-valgrind/test_asoftmax \
-	    $(BUILD)/tests-valgrind > $(BUILD)/valgrind.log 2>&1 \
-	    || { grep -E '^==[0-9]+==' $(BUILD)/valgrind.log | head -60; exit 1; }
-	@grep -E 'ERROR SUMMARY|definitely lost|suppressed:' $(BUILD)/valgrind.log
-	@grep -E '[0-9]+ passed, [0-9]+ failed' $(BUILD)/valgrind.log
+	    --suppressions=tests/valgrind.supp $(BUILD)/tests-valgrind/$$t \
+	    $(BUILD)/tests-valgrind > $(BUILD)/valgrind-$$t.log 2>&1 \
+	    || { grep -E '^==[0-9]+==' $(BUILD)/valgrind-$$t.log | head -60; exit 1; }; \
+	  echo "$$t under valgrind:"; grep -E 'ERROR SUMMARY|definitely lost|suppressed:' $(BUILD)/valgrind-$$t.log; \
+	  grep -E '[0-9]+ passed, [0-9]+ failed' $(BUILD)/valgrind-$$t.log; done
 
 # libFuzzer over the [asoftmax] section text; Darknet is rebuilt with clang + coverage.
 FUZZ_SECONDS ?= 60

@@ -2,9 +2,10 @@
 # run-tests.sh --fork NAME DARKNET TESTDIR SHIPPED [--fork NAME DARKNET TESTDIR SHIPPED]
 #   — run every test suite of the project (`make test`), for each fork given.
 #   NAME is pjreddie or alexeyab; DARKNET is that fork's test build (-O2 -g); TESTDIR holds
-#   its test programs (test_asoftmax, ...) and scratch space; SHIPPED is the darknet users run
+#   its test programs (test_asoftmax, test_asoftmax_network, ...) and scratch space; SHIPPED is the darknet users run
 #   (-Ofast, OpenMP), or - (SANITIZE=1): the bad-input suite runs against it as well, and so
-#   does the unit suite as TESTDIR/shipped/test_asoftmax (linked against its libdarknet.a).
+#   do the unit suites as TESTDIR/shipped/test_asoftmax{,_network} (linked against its
+#   libdarknet.a).
 #   pjreddie runs every suite; alexeyab runs the layer's suites (unit, bad input, e2e, the
 #   shipped build, the GPU-vs-CPU test, the emulated GPU suites); with both, cross_fork
 #   trains on each fork and predicts on the other. The emulated GPU suites (the GPU code on
@@ -55,14 +56,16 @@ suite() { # suite NAME COMMAND...
 layer_suites() { # layer_suites FORK PREFIX
     local fork=$1 p=$2 darknet=${F_DARKNET[$1]} shipped=${F_SHIPPED[$1]}
     DIR=${F_DIR[$1]}
-    suite "${p}unit"      "$DIR/test_asoftmax" "$DIR"
+    suite "${p}unit"      "$DIR/test_asoftmax"
+    suite "${p}unit_network" "$DIR/test_asoftmax_network" "$DIR"
     suite "${p}bad_input" "$HERE/bad_input.sh" "$darknet" "$DIR/bad_input"
     suite "${p}e2e"       "$HERE/e2e_smoke.sh" "$darknet" "$CONVERTER" "$DIR/e2e"
     if [ "$shipped" != - ]; then
-        suite "${p}unit_shipped"      "$DIR/shipped/test_asoftmax" "$DIR/shipped"
+        suite "${p}unit_shipped"      "$DIR/shipped/test_asoftmax"
+        suite "${p}unit_network_shipped" "$DIR/shipped/test_asoftmax_network" "$DIR/shipped"
         suite "${p}bad_input_shipped" "$HERE/bad_input.sh" "$shipped" "$DIR/bad_input_shipped"
     else
-        echo "== ${p}unit_shipped, ${p}bad_input_shipped"; echo "   SKIPPED: no shipped build given (SANITIZE=1)"
+        echo "== ${p}unit_shipped, ${p}unit_network_shipped, ${p}bad_input_shipped"; echo "   SKIPPED: no shipped build given (SANITIZE=1)"
     fi
     if [ -x "$DIR/test_asoftmax_gpu" ] && ldd "$DIR/test_asoftmax_gpu" | grep -q 'libcuda.so.1 => not found'; then
         # the fork's library calls the driver API (cuCtxGetCurrent): no NVIDIA driver, no GPU
