@@ -64,34 +64,12 @@
  * and the ratios network step / floor, device step / floor and the floor's TFLOP/s
  * (6 B K C flop per step). Without a CUDA device it prints "GPU: SKIPPED" and exits 0.
  *
- * Usage:
- *   bench_heads [--reps N] [--min-ms MS] [--budget-s S] [--no-mem] [--verbose] [B,K,C ...]
- *     default shapes: 128,128,10  256,512,10572  64,512,100000
- *     --reps N      repetitions per shape (default 5, 1..1000)
- *     --min-ms MS   each timed sample runs enough steps to last at least MS ms (default 200)
- *     --budget-s S  fewer repetitions (never below 3) where N of them would take more than
- *                   S seconds (default 0: always N)
- *     --no-mem      skip the peak-RSS children (the allocation counts stay)
- *     --verbose     keep Darknet's layer printout
- *   bench_heads --steps stock|asoftmax B,K,C N     (N steps of one head: for profilers)
- *     e.g. perf record -e cpu-clock -g build/bench/bench_heads --steps asoftmax 128,128,10 20000
- *   bench_heads --mem-child stock|asoftmax B,K,C      (internal: one head's memory)
  * Output: markdown tables on stdout (times + memory; the asoftmax step against its three
  * products, on the CPU, or against its device step and GEMM floor, on the GPU; the phase
- * breakdown).
- * Bad arguments: a message and exit status 1. Normally run through scripts/bench.sh.
+ * breakdown). Normally run through scripts/bench.sh.
  *
- * Build (what `make bench` does; OpenBLAS is the default BLAS=openblas build's):
- *   cc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
- *      -Ibuild/darknet/src -Itools dev/bench_heads.c build/darknet/libdarknet.a \
- *      -L/usr/lib/x86_64-linux-gnu/openblas-openmp \
- *      -Wl,-rpath,/usr/lib/x86_64-linux-gnu/openblas-openmp -lopenblas \
- *      -lm -pthread -fopenmp -o build/bench/bench_heads
- * and the GPU twin:
- *   cc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -DGPU -DCUDNN -Ibuild/darknet-gpu/include \
- *      -Ibuild/darknet-gpu/src -I/usr/local/cuda/include -Itools dev/bench_heads.c \
- *      build/darknet-gpu/libdarknet.a -L/usr/local/cuda/lib64 -lcuda -lcudart -lcublas \
- *      -lcurand -lcudnn -lstdc++ -lm -pthread -o build/bench/bench_heads_gpu
+ * Build: make bench (build/bench/bench_heads, and bench_heads_gpu with nvcc).
+ * Usage: run with --help.
  */
 #define _GNU_SOURCE
 /* the finiteness checks of the costs need isfinite(): refuse -ffinite-math-only (-Ofast) */
@@ -148,6 +126,22 @@ static const char usage[] =
     "usage: bench_heads [--reps N] [--min-ms MS] [--budget-s S] [--no-mem] [--verbose] [B,K,C ...]\n"
     "       bench_heads --steps stock|asoftmax B,K,C N   (one head only, for profilers)\n"
     "       bench_heads --mem-child stock|asoftmax B,K,C";
+
+/* the rest of --help (usage alone is what an argument error prints) */
+static const char help_text[] =
+    "  B,K,C         shapes: batch, features, classes (default: 128,128,10  256,512,10572\n"
+    "                64,512,100000)\n"
+    "  --reps N      repetitions per shape (default 5, 1..1000)\n"
+    "  --min-ms MS   each timed sample runs enough steps to last at least MS ms (default 200)\n"
+    "  --budget-s S  fewer repetitions (never below 3) where N of them would take more than\n"
+    "                S seconds (default 0: always N)\n"
+    "  --no-mem      skip the peak-RSS children (the allocation counts stay)\n"
+    "  --verbose     keep Darknet's layer printout\n"
+    "  --steps HEAD B,K,C N   N steps of one head, e.g. for\n"
+    "                perf record -e cpu-clock -g build/bench/bench_heads --steps asoftmax 128,128,10 20000\n"
+    "  --mem-child HEAD B,K,C internal: one head's memory, in a fresh process\n"
+    "  -h, --help    this text\n"
+    "output: markdown tables on stdout; bad arguments: a message and exit status 1\n";
 
 /* ---------------------------------------------------------------- argument parsing */
 
@@ -861,16 +855,25 @@ static int gpu_available(void)
 }
 #endif
 
-int main(int argc, char **argv)
+/* ---------------------------------------------------------------- main's steps */
+
+typedef struct {
+    shape shapes[MAX_SHAPES];
+    int nshapes, reps, do_mem;
+    double min_ms, budget_s;
+} options;
+
+/* the command line into o (the default shapes when none is given); --mem-child, --steps
+ * and --help run here and exit */
+static void parse_options(int argc, char **argv, options *o)
 {
     static const shape defaults[] = {{128, 128, 10}, {256, 512, 10572}, {64, 512, 100000}};
-    static result res[MAX_SHAPES];
-    shape shapes[MAX_SHAPES];
-    int nshapes = 0, reps = 5, do_mem = 1, i;
-    double min_ms = 200, budget_s = 0;
-    char self[PATH_MAX];
-    ssize_t n;
-
+    int i;
+    o->nshapes = 0;
+    o->reps = 5;
+    o->do_mem = 1;
+    o->min_ms = 200;
+    o->budget_s = 0;
     for (i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (!strcmp(a, "--mem-child")) {
@@ -878,54 +881,58 @@ int main(int argc, char **argv)
             die("--mem-child is not available in the GPU build");
 #else
             if (argc != i + 3) die("--mem-child takes HEAD B,K,C\n%s", usage);
-            return mem_child(argv[i + 1], argv[i + 2]);
+            exit(mem_child(argv[i + 1], argv[i + 2]));
 #endif
         } else if (!strcmp(a, "--steps")) {
             if (argc != i + 4) die("--steps takes HEAD B,K,C N\n%s", usage);
 #ifdef GPU
-            if (gpu_available()) return steps_only(argv[i + 1], argv[i + 2], argv[i + 3]);
-            return 0;
+            if (gpu_available()) exit(steps_only(argv[i + 1], argv[i + 2], argv[i + 3]));
+            exit(0);
 #else
             gpu_index = -1;
-            return steps_only(argv[i + 1], argv[i + 2], argv[i + 3]);
+            exit(steps_only(argv[i + 1], argv[i + 2], argv[i + 3]));
 #endif
         } else if (!strcmp(a, "--reps")) {
             if (++i >= argc) die("--reps needs a value\n%s", usage);
-            reps = (int)parse_long(argv[i], "--reps", 1, MAX_REPS);
+            o->reps = (int)parse_long(argv[i], "--reps", 1, MAX_REPS);
         } else if (!strcmp(a, "--min-ms")) {
             if (++i >= argc) die("--min-ms needs a value\n%s", usage);
-            min_ms = (double)parse_long(argv[i], "--min-ms", 0, 3600000);
+            o->min_ms = (double)parse_long(argv[i], "--min-ms", 0, 3600000);
         } else if (!strcmp(a, "--budget-s")) {
             if (++i >= argc) die("--budget-s needs a value\n%s", usage);
-            budget_s = (double)parse_long(argv[i], "--budget-s", 0, 86400);
+            o->budget_s = (double)parse_long(argv[i], "--budget-s", 0, 86400);
         } else if (!strcmp(a, "--no-mem")) {
-            do_mem = 0;
+            o->do_mem = 0;
         } else if (!strcmp(a, "--verbose")) {
             verbose = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             puts(usage);
-            return 0;
+            fputs(help_text, stdout);
+            exit(0);
         } else if (a[0] == '-') {
             die("unknown option '%s'\n%s", a, usage);
         } else {
-            if (nshapes == MAX_SHAPES) die("at most %d shapes", MAX_SHAPES);
-            shapes[nshapes++] = parse_shape(a);
+            if (o->nshapes == MAX_SHAPES) die("at most %d shapes", MAX_SHAPES);
+            o->shapes[o->nshapes++] = parse_shape(a);
         }
     }
-    if (!nshapes) {
-        for (i = 0; i < (int)(sizeof(defaults) / sizeof(defaults[0])); ++i) shapes[i] = defaults[i];
-        nshapes = i;
+    if (!o->nshapes) {
+        for (i = 0; i < (int)(sizeof(defaults) / sizeof(defaults[0])); ++i) o->shapes[i] = defaults[i];
+        o->nshapes = i;
     }
-    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+}
+
+/* this executable's path, for the --mem-child children */
+static void find_self(char self[PATH_MAX])
+{
+    ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
     if (n <= 0) die("cannot find this executable (/proc/self/exe): %s", strerror(errno));
     self[n] = '\0';
+}
 
-#ifdef GPU
-    if (!gpu_available()) return 0;
-#else
-    gpu_index = -1;
-#endif
-
+/* what the main table's columns mean */
+static void print_intro(const options *o)
+{
     printf("One training step (forward_network + backward_network + update_network) of the head "
            "alone; stock = [connected] linear + [softmax] (one-hot net->truth), asoftmax = "
            "[asoftmax] m=4 (net->labels, as train_network sets them).\n"
@@ -933,25 +940,23 @@ int main(int argc, char **argv)
            "ratio = asoftmax/stock, the median of the per-repetition ratios (range in brackets);\n"
            "fastest ratio: fastest asoftmax sample / fastest stock sample (load from other "
            "processes only ever adds time).\n",
-           reps);
+           o->reps);
 #ifndef GPU
-    if (do_mem)
+    if (o->do_mem)
         printf("Peak RSS = VmHWM of a fresh process that builds the head and trains 2 steps; "
                "Δ = its growth over the process before building.\n");
     printf("alloc = the layers' own arrays; extra = alloc beyond weights + weight_updates, also "
            "in floats per (B·C + B·K).\n");
 #endif
     printf("\n");
-    print_header();
-    for (i = 0; i < nshapes; ++i) {
-        res[i].s = shapes[i];
-        bench_shape(&res[i], reps, min_ms, budget_s, do_mem, self);
-        print_row(&res[i]);
-    }
+}
 
+/* a note for each head whose allocation differs from its documented arrays */
+static void print_alloc_notes(const result *res, int nshapes)
+{
+    int i, h;
     for (i = 0; i < nshapes; ++i) {
         const result *r = &res[i];
-        int h;
         for (h = 0; h < NHEADS; ++h) {
             const double d = r->bytes[h] - r->counted[h], fl = d / sizeof(float);
             if (fabs(d) > 16384 && fabs(d) > 5e-3 * r->counted[h]) /* malloc slack: ~KiB */
@@ -961,7 +966,13 @@ int main(int argc, char **argv)
                        fabs(fl) / ((double)r->s.B * r->s.K), fabs(fl) / ((double)r->s.B * r->s.C));
         }
     }
+}
+
 #ifndef GPU
+/* the asoftmax step against its three products */
+static void print_products_table(const result *res, int nshapes)
+{
+    int i;
     printf("\nThe [asoftmax] step against its three products alone (X^·W^T, delta·W, delta^T·X "
            "through the build's gemm(), same shapes, timed in the same repetitions; medians)\n\n");
     printf("| B | K | C | three products ms | asoftmax step ms | step / products |\n");
@@ -971,7 +982,12 @@ int main(int argc, char **argv)
         printf("| %d | %d | %d | %.2f | %.2f | **%.2f** |\n", r->s.B, r->s.K, r->s.C, r->products_ms,
                r->ms[HEAD_ASOFTMAX], r->ms[HEAD_ASOFTMAX] / r->products_ms);
     }
+}
 #else
+/* the asoftmax step against its device step and GEMM floor */
+static void print_device_table(const result *res, int nshapes)
+{
+    int i;
     printf("\nThe [asoftmax] step on the device (medians over the same repetitions, ms per step).\n"
            "network step: the main table's asoftmax ms (forward/backward/update_network, host "
            "clock, a device sync after each phase, the B x K input upload included);\n"
@@ -992,7 +1008,13 @@ int main(int argc, char **argv)
                r->ms[HEAD_ASOFTMAX] / r->floor_ms, r->dev_ms / r->floor_ms,
                6e-9 * r->s.B * r->s.K * (double)r->s.C / r->floor_ms);
     }
+}
 #endif
+
+/* forward / backward / update of each head */
+static void print_phase_table(const result *res, int nshapes)
+{
+    int i;
     printf("\nPhase breakdown (medians, ms per step): forward / backward / update\n\n");
     printf("| B | K | C | steps × reps | stock fwd | stock bwd | stock upd | asoftmax fwd | "
            "asoftmax bwd | asoftmax upd |\n");
@@ -1003,5 +1025,36 @@ int main(int argc, char **argv)
                r->s.K, r->s.C, r->iters, r->reps, r->fwd[0], r->bwd[0], r->upd[0], r->fwd[1],
                r->bwd[1], r->upd[1]);
     }
+}
+
+int main(int argc, char **argv)
+{
+    static options o;
+    static result res[MAX_SHAPES];
+    char self[PATH_MAX];
+    int i;
+
+    parse_options(argc, argv, &o);
+    find_self(self);
+#ifdef GPU
+    if (!gpu_available()) return 0;
+#else
+    gpu_index = -1;
+#endif
+
+    print_intro(&o);
+    print_header();
+    for (i = 0; i < o.nshapes; ++i) {
+        res[i].s = o.shapes[i];
+        bench_shape(&res[i], o.reps, o.min_ms, o.budget_s, o.do_mem, self);
+        print_row(&res[i]);
+    }
+    print_alloc_notes(res, o.nshapes);
+#ifndef GPU
+    print_products_table(res, o.nshapes);
+#else
+    print_device_table(res, o.nshapes);
+#endif
+    print_phase_table(res, o.nshapes);
     return 0;
 }

@@ -1,5 +1,6 @@
 /*
- * delta_probe.c — measure what the stock GPU clamp in backward_connected_layer_gpu does.
+ * delta_probe.c — measure what the stock GPU clamp in backward_connected_layer_gpu does
+ * (docs/connected-clamp.md, which has the commands and the results).
  *
  * Darknet's backward_connected_layer_gpu (src/connected_layer.c) starts with
  *     constrain_gpu(l.outputs*l.batch, 1, l.delta_gpu, 1);
@@ -27,25 +28,8 @@
  * center_crop_image to the network size, network_predict, top_k, and the true class is the
  * first label whose name occurs (strstr) in the image's path.
  *
- * Usage:  delta_probe CFG DATAFILE BATCHES [--clamp] [--seed N] [--valid N]
- *   BATCHES   training batches (of batch*subdivisions images), 1..max_batches of the cfg
- *   --clamp   clamp each [connected] layer's incoming delta to [-1,1] (stock GPU)
- *   --seed N  srand(N) before the weights are initialised (default 1)
- *   --valid N top-1 on the first N images of valid= (default: all; 0: skip)
- * Paths inside DATAFILE and its lists are resolved from the working directory, as with
- * Darknet: run it from the data directory (e.g. the one tools/fmnist2darknet.c wrote).
- * Output: one line per 50 batches (last batch, mean training loss of those batches as
- * train_network reports it, learning rate, per [connected] layer the fraction of
- * |delta|>1 in those batches), then per [connected] layer the fraction of |delta|>1 over
- * the whole run and max |delta|, then "top-1: ...". Exit status 1 on any bad input.
- *
- * Build (from the repository root, after `make darknet`):
- *   gcc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
- *       -Ibuild/darknet/src -Itools -Idev dev/delta_probe.c build/darknet/libdarknet.a \
- *       -lm -pthread -fopenmp -o build/delta_probe
- * Run (data from build/fmnist2darknet, a .data file with train=, valid=, labels=, classes=):
- *   R=$PWD; cd /tmp/probe-data && $R/build/delta_probe $R/cfg/fmnist-softmax.cfg \
- *       fmnist.data 300 --clamp --seed 1
+ * Build: make test-build (build/tests/delta_probe; docs/connected-clamp.md has the one
+ * cc command).  Usage: run with --help.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -73,10 +57,29 @@ typedef struct {
     float maxabs;
 } delta_stats;
 
+static const char usage_line[] =
+    "usage: delta_probe CFG DATAFILE BATCHES [--clamp] [--seed N] [--valid N]\n";
+
+/* the rest of --help (a usage error prints the message and usage_line) */
+static const char help_text[] =
+    "  CFG       a classifier cfg with at least one [connected] layer\n"
+    "  DATAFILE  a Darknet .data file with train=, valid=, labels=, classes=; paths in it\n"
+    "            and in its lists are relative to the working directory, as with Darknet:\n"
+    "            run from the data directory (e.g. the one fmnist2darknet wrote)\n"
+    "  BATCHES   training batches (of batch*subdivisions images), 1..max_batches of the cfg\n"
+    "  --clamp   clamp each [connected] layer's incoming delta to [-1,1] (stock GPU)\n"
+    "  --seed N  srand(N) before the weights are initialised (default 1)\n"
+    "  --valid N top-1 on the first N images of valid= (default: all; 0: skip)\n"
+    "  --help    this text\n"
+    "output: one line per 50 batches (last batch, mean training loss of those batches as\n"
+    "train_network reports it, learning rate, per [connected] layer the fraction of\n"
+    "|delta|>1 in those batches), then per [connected] layer the fraction of |delta|>1 over\n"
+    "the whole run and max |delta|, then \"top-1: ...\".\n"
+    "exit status: 0 on success, 1 on any bad input\n";
+
 static void usage_die(const char *msg)
 {
-    fprintf(stderr, "delta_probe: %s\n"
-            "usage: delta_probe CFG DATAFILE BATCHES [--clamp] [--seed N] [--valid N]\n", msg);
+    fprintf(stderr, "delta_probe: %s\n%s", msg, usage_line);
     exit(1);
 }
 
@@ -188,6 +191,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--clamp")) {
             clamp = 1;
+        } else if (!strcmp(argv[i], "--help")) {
+            fputs(usage_line, stdout);
+            fputs(help_text, stdout);
+            return 0;
         } else if (!strcmp(argv[i], "--seed") || !strcmp(argv[i], "--valid")) {
             int is_seed = argv[i][2] == 's';
             if (i + 1 >= argc) usage_die(is_seed ? "--seed needs a value" : "--valid needs a value");

@@ -5,10 +5,6 @@
  * like faces, identities differ finely (shared radicals) and vary a lot within themselves
  * (Song/Ming, Kai, Hei, Fangsong, Yuan styles; Chinese and Japanese forms of a character).
  *
- * Usage: render_glyphs [OPTIONS] OUTDIR FONT[:INDEX]...   (see usage_text below)
- *   FONT is a .ttf/.otf file, or a .ttc/.otc collection whose face INDEX (default 0) is
- *   used; --fonts-from FILE reads more, one "path[:index]" a line (# comments allowed).
- *
  * Identities. The charset (--charset gb2312-1, the default: the 3755 level-1 hanzi of
  * GB 2312, EUC-CN 0xB0A1..0xD7F9, decoded with glibc iconv; or --chars FILE: every
  * non-space code point of a UTF-8 text, first occurrence order) is checked against every
@@ -73,22 +69,8 @@
  * Run Darknet with OUTDIR as its working directory (the lists' paths are relative), e.g.
  * a .data file with classes=<lines of labels.txt>, train=train.list, valid=test.list,
  * labels=labels.txt; tools/asoftmax_eval takes openset.list with openset-labels.txt.
- * OUTDIR must be empty or absent; --force clears what a previous render wrote there
- * (.complete first), and only that.
  *
- * Build (needs libfreetype-dev; no Darknet):
- *   gcc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror $(pkg-config --cflags freetype2) \
- *       -Itools dev/render_glyphs.c $(pkg-config --libs freetype2) -lm -pthread \
- *       -o build/render_glyphs
- * Run (every installed Chinese and Japanese face; duplicates are dropped):
- *   { fc-list :lang=zh file index; fc-list :lang=ja file index; } | sed 's/: *:index=/:/' \
- *       > fonts.txt
- *   build/render_glyphs --size 32 --min-fonts 8 --identities 1000 --holdout 200 \
- *       data/glyphs --fonts-from fonts.txt
- *   build/render_glyphs --dry-run --min-fonts 1 unused --fonts-from fonts.txt
- *       (OUTDIR untouched: checks the fonts and prints the counts on stdout, among them the
- *       eligible characters for every --min-fonts and each face's coverage)
- * Exit status 0 on success, 1 on any bad input (each with one message), 2 on usage errors.
+ * Build: make render (needs libfreetype-dev; no Darknet).  Usage: run with --help.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -175,6 +157,19 @@ static const char usage_text[] =
     "  --dry-run             check fonts and coverage, print the counts, write nothing\n"
     "  --quiet               no progress on stderr\n"
     "  -h, --help            this text\n";
+
+/* the rest of --help (usage_text alone is what a usage error prints) */
+static const char help_text[] =
+    "  FONT is a .ttf/.otf file, or a .ttc/.otc collection whose face INDEX (default 0) is\n"
+    "  used. OUTDIR must be empty or absent; --force clears what a previous render wrote\n"
+    "  there (.complete first), and only that. --dry-run leaves OUTDIR untouched and prints\n"
+    "  the counts on stdout, among them the eligible characters for every --min-fonts and\n"
+    "  each face's coverage. E.g. every installed Chinese and Japanese face:\n"
+    "    { fc-list :lang=zh file index; fc-list :lang=ja file index; } |\n"
+    "        sed 's/: *:index=/:/' > fonts.txt\n"
+    "    render_glyphs --size 32 --min-fonts 8 --identities 1000 --holdout 200 \\\n"
+    "        data/glyphs --fonts-from fonts.txt\n"
+    "exit status: 0 on success, 1 on bad input (one message), 2 on usage errors\n";
 
 static void usage(void) __attribute__((noreturn));
 static void usage(void)
@@ -1105,7 +1100,24 @@ static int cmp_gi(const void *a, const void *b)
     return *x < *y ? -1 : *x > *y;
 }
 
-int main(int argc, char **argv)
+/* ---- main's steps ---- */
+
+/* the options that are not settings of the run */
+typedef struct {
+    const char *charset, *chars_file, **fonts_from;
+    int nfonts_from, force, dry_run, keep_dups;
+} options;
+
+/* what the steps after the coverage check share */
+typedef struct {
+    long *elig, nelig;   /* the eligible characters (indices into r->chars), shuffled */
+    long *hist;          /* hist[k]: characters with real glyphs in >= k faces */
+    long n_train_img, n_test_img, n_open_img;
+    char *dropped;       /* "path:index=path:index ..." of the dropped duplicate faces */
+} plan_t;
+
+/* the command line into r's settings and o; exits 2 on usage errors, 0 after --help */
+static void parse_options(int argc, char **argv, run_t *r, options *o)
 {
     static const struct option longopts[] = {
         {"fonts-from", required_argument, NULL, 'F'}, {"charset", required_argument, NULL, 'C'},
@@ -1119,21 +1131,9 @@ int main(int argc, char **argv)
         {"dry-run", no_argument, NULL, 'd'},          {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
-    static run_t run;
-    run_t *r = &run;
-    const char *charset = NULL, *chars_file = NULL, **fonts_from = NULL;
-    int nfonts_from = 0, opt, i, k, force = 0, dry_run = 0, keep_dups = 0, split_seed_set = 0;
-    long size = 32, width = 0, height = 0, ci, nelig, t;
-    long *elig, *hist;
-    long n_train_img = 0, n_test_img = 0, n_open_img = 0;
-    FT_Library lib;
-    FT_Face *faces;
-    FT_Error e;
-    worker_t *ws;
-    bitmap tmp = {0};
-    char *dropped = xstrdup("");
+    int opt, split_seed_set = 0;
+    long size = 32, width = 0, height = 0;
 
-    r->t0 = now_s();
     r->min_fonts = 8;
     r->per_font = 2;
     r->test_per_font = 1;
@@ -1143,11 +1143,11 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'F':
-            fonts_from = xrealloc(fonts_from, (size_t)(nfonts_from + 1) * sizeof *fonts_from);
-            fonts_from[nfonts_from++] = optarg;
+            o->fonts_from = xrealloc(o->fonts_from, (size_t)(o->nfonts_from + 1) * sizeof *o->fonts_from);
+            o->fonts_from[o->nfonts_from++] = optarg;
             break;
-        case 'C': charset = optarg; break;
-        case 'c': chars_file = optarg; break;
+        case 'C': o->charset = optarg; break;
+        case 'c': o->chars_file = optarg; break;
         case 's': size = parse_long(optarg, "--size", SIDE_MIN, SIDE_MAX); break;
         case 'W': width = parse_long(optarg, "--width", SIDE_MIN, SIDE_MAX); break;
         case 'H': height = parse_long(optarg, "--height", SIDE_MIN, SIDE_MAX); break;
@@ -1159,20 +1159,20 @@ int main(int argc, char **argv)
         case 'S': r->seed = parse_u64(optarg, "--seed"); break;
         case 'X': r->split_seed = parse_u64(optarg, "--split-seed"); split_seed_set = 1; break;
         case 'j': r->threads = parse_long(optarg, "--threads", 1, THREADS_MAX); break;
-        case 'K': keep_dups = 1; break;
-        case 'f': force = 1; break;
-        case 'd': dry_run = 1; break;
+        case 'K': o->keep_dups = 1; break;
+        case 'f': o->force = 1; break;
+        case 'd': o->dry_run = 1; break;
         case 'q': r->quiet = 1; break;
-        case 'h': fputs(usage_text, stdout); return 0;
+        case 'h': fputs(usage_text, stdout); fputs(help_text, stdout); exit(0);
         case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt) usage_error("unknown option '-%c'", optopt);
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (charset && chars_file) usage_error("--charset and --chars exclude each other");
+    if (o->charset && o->chars_file) usage_error("--charset and --chars exclude each other");
     if (argc - optind < 1) usage_error("OUTDIR missing");
-    if (argc - optind < 2 && !nfonts_from) usage_error("no FONT given");
+    if (argc - optind < 2 && !o->nfonts_from) usage_error("no FONT given");
     r->outdir = argv[optind];
     r->width = (int)(width ? width : size);
     r->height = (int)(height ? height : size);
@@ -1180,39 +1180,54 @@ int main(int argc, char **argv)
     if (r->n_identities > 0 && r->holdout >= r->n_identities)
         die("--holdout %ld must be less than --identities %ld (at least one training identity)", r->holdout,
             r->n_identities);
+}
 
+/* the charset, and the fonts of the command line (fonts[0..nfonts) after OUTDIR) and of
+ * --fonts-from */
+static void load_chars_and_fonts(run_t *r, options *o, char **fonts, int nfonts)
+{
+    int i;
     r->chars.seen = xcalloc(0x110000 / 8, 1);
-    if (chars_file)
-        chars_from_file(&r->chars, chars_file);
+    if (o->chars_file)
+        chars_from_file(&r->chars, o->chars_file);
     else
-        chars_from_charset(&r->chars, charset ? charset : "gb2312-1");
-    for (i = optind + 1; i < argc; ++i) add_font(&r->fonts, &r->nfonts, argv[i]);
-    for (i = 0; i < nfonts_from; ++i) fonts_from_file(&r->fonts, &r->nfonts, fonts_from[i]);
-    free(fonts_from);
+        chars_from_charset(&r->chars, o->charset ? o->charset : "gb2312-1");
+    for (i = 0; i < nfonts; ++i) add_font(&r->fonts, &r->nfonts, fonts[i]);
+    for (i = 0; i < o->nfonts_from; ++i) fonts_from_file(&r->fonts, &r->nfonts, o->fonts_from[i]);
+    free(o->fonts_from);
+    o->fonts_from = NULL;
     if (r->nfonts == 0) die("no fonts given");
     if (r->min_fonts > r->nfonts)
         die("--min-fonts %ld is more than the %d font face(s) given", r->min_fonts, r->nfonts);
+}
 
-    if ((e = FT_Init_FreeType(&lib)) != 0) die("cannot initialize FreeType: %s", ft_error(e));
-    faces = xcalloc((size_t)r->nfonts, sizeof *faces);
+/* every face opened (and checked), named "family style" */
+static FT_Face *open_faces(run_t *r, FT_Library lib)
+{
+    FT_Face *faces = xcalloc((size_t)r->nfonts, sizeof *faces);
+    int i;
     for (i = 0; i < r->nfonts; ++i) {
         font_t *f = &r->fonts[i];
         faces[i] = open_face(lib, f, 1);
         f->name = xasprintf("%s %s", faces[i]->family_name ? faces[i]->family_name : "?",
                             faces[i]->style_name ? faces[i]->style_name : "?");
     }
-    if (!dry_run) check_outdir(r->outdir, force);
+    return faces;
+}
 
-    /* duplicate faces, then the kept faces */
+/* duplicate faces dropped (named on stderr and in p->dropped), the others numbered as kept */
+static void keep_distinct_faces(run_t *r, FT_Face *faces, int keep_dups, plan_t *p)
+{
+    int i;
     if (!keep_dups) drop_duplicate_faces(r, faces);
     r->kept_font = xcalloc((size_t)r->nfonts, sizeof *r->kept_font);
     for (i = 0; i < r->nfonts; ++i) {
         font_t *f = &r->fonts[i];
         if (f->dup_of >= 0) {
-            char *d2 = xasprintf("%s%s%s:%ld=%s:%ld", dropped, *dropped ? " " : "", f->path, f->index,
+            char *d2 = xasprintf("%s%s%s:%ld=%s:%ld", p->dropped, *p->dropped ? " " : "", f->path, f->index,
                                  r->fonts[f->dup_of].path, r->fonts[f->dup_of].index);
-            free(dropped);
-            dropped = d2;
+            free(p->dropped);
+            p->dropped = d2;
             if (!r->quiet)
                 fprintf(stderr, TOOL ": dropping %s:%ld (%s): duplicates %s:%ld (%d of %d probe glyphs the same)\n",
                         f->path, f->index, f->name, r->fonts[f->dup_of].path, r->fonts[f->dup_of].index,
@@ -1225,8 +1240,13 @@ int main(int argc, char **argv)
     if (r->min_fonts > r->nkept)
         die("--min-fonts %ld is more than the %d distinct font face(s) (%d dropped as duplicates)", r->min_fonts,
             r->nkept, r->nfonts - r->nkept);
+}
 
-    /* master size; .notdef of each kept face */
+/* the master size and the .notdef glyph of each kept face */
+static void render_notdefs(run_t *r, FT_Face *faces)
+{
+    bitmap tmp = {0};
+    int k;
     {
         int side = r->width < r->height ? r->width : r->height;
         r->master_ppem = (int)lround(OVERSAMPLE * EM_FILL * side);
@@ -1240,17 +1260,19 @@ int main(int argc, char **argv)
         copy_bitmap(&r->notdef[k], &tmp);
     }
     free(tmp.px);
-    for (i = 0; i < r->nfonts; ++i) FT_Done_Face(faces[i]);
-    free(faces);
-    FT_Done_FreeType(lib);
+}
 
-    /* coverage */
-    ws = xcalloc((size_t)r->threads, sizeof *ws);
-    for (t = 0; t < r->threads; ++t) worker_init(&ws[t], r);
+/* which (character, kept face) has a real glyph; a glyph index that more than
+ * SHARED_GLYPH_MAX characters map to is a placeholder; the eligible characters and the
+ * counts of each face into p */
+static void check_coverage(run_t *r, worker_t *ws, plan_t *p)
+{
+    long ci;
+    int k;
     r->status = xcalloc((size_t)r->chars.n * (size_t)r->nkept, 1);
     r->gi = xcalloc((size_t)r->chars.n * (size_t)r->nkept, sizeof *r->gi);
     run_workers(r, ws, coverage_worker);
-    {   /* a glyph index that more than SHARED_GLYPH_MAX characters map to is a placeholder */
+    {
         uint64_t *v = xcalloc((size_t)r->chars.n, sizeof *v);
         for (k = 0; k < r->nkept; ++k) {
             long n = 0, a, b;
@@ -1267,7 +1289,7 @@ int main(int argc, char **argv)
         free(v);
     }
     r->nreal = xcalloc((size_t)r->chars.n, sizeof *r->nreal);
-    hist = xcalloc((size_t)r->nkept + 1, sizeof *hist);
+    p->hist = xcalloc((size_t)r->nkept + 1, sizeof *p->hist);
     for (ci = 0; ci < r->chars.n; ++ci) {
         for (k = 0; k < r->nkept; ++k) {
             int stt = r->status[(size_t)ci * (size_t)r->nkept + (size_t)k];
@@ -1275,179 +1297,222 @@ int main(int argc, char **argv)
             if (stt == ST_REAL) { ++r->nreal[ci]; ++f->charset_glyphs; }
             else if (stt != ST_NONE) ++f->rejected;
         }
-        ++hist[r->nreal[ci]];
+        ++p->hist[r->nreal[ci]];
     }
-    for (k = r->nkept - 1; k >= 0; --k) hist[k] += hist[k + 1]; /* hist[k]: characters in >= k faces */
-    elig = xcalloc((size_t)r->chars.n, sizeof *elig);
-    nelig = 0;
+    for (k = r->nkept - 1; k >= 0; --k) p->hist[k] += p->hist[k + 1]; /* hist[k]: characters in >= k faces */
+    p->elig = xcalloc((size_t)r->chars.n, sizeof *p->elig);
+    p->nelig = 0;
     for (ci = 0; ci < r->chars.n; ++ci)
-        if (r->nreal[ci] >= r->min_fonts) elig[nelig++] = ci;
+        if (r->nreal[ci] >= r->min_fonts) p->elig[p->nelig++] = ci;
     if (!r->quiet)
         fprintf(stderr, TOOL ": %ld characters x %d faces checked in %.1f s; %ld have real glyphs in >= %ld faces\n",
-                r->chars.n, r->nkept, now_s() - r->t0, nelig, r->min_fonts);
+                r->chars.n, r->nkept, now_s() - r->t0, p->nelig, r->min_fonts);
+}
 
-    /* identities: seeded shuffle of the eligible characters */
-    {
-        uint64_t st = mix64(r->split_seed ^ 0x53504C4954534545ull);
-        long n, j;
-        for (j = nelig - 1; j > 0; --j) {
-            long x = (long)(next64(&st) % (uint64_t)(j + 1)), tmpi = elig[j];
-            elig[j] = elig[x];
-            elig[x] = tmpi;
-        }
-        if (nelig == 0)
-            die("no character has real glyphs in >= %ld of the %d face(s)", r->min_fonts, r->nkept);
-        if (r->n_identities > nelig)
-            die("--identities %ld: only %ld characters have real glyphs in >= %ld faces", r->n_identities, nelig,
-                r->min_fonts);
-        n = r->n_identities ? r->n_identities : nelig;
-        if (r->holdout >= n)
-            die("--holdout %ld must be less than the %ld identities kept", r->holdout, n);
-        r->nids = n;
-        r->ntrain = n - r->holdout;
-        r->ids = xcalloc((size_t)n, sizeof *r->ids);
-        for (j = 0; j < n; ++j) {
-            ident *id = &r->ids[j];
-            id->ci = elig[j];
-            id->cp = r->chars.cp[id->ci];
-            id->split = j < r->ntrain ? SPLIT_TRAIN : SPLIT_OPEN;
-            id->nfaces = r->nreal[id->ci];
-            snprintf(id->label, sizeof id->label, "u%05" PRIx32, id->cp);
-        }
-        qsort(r->ids, (size_t)n, sizeof *r->ids, cmp_ident);
+/* identities: a seeded shuffle of the eligible characters, the first --identities kept,
+ * the last --holdout of those held out; sorted by split, then code point */
+static void split_identities(run_t *r, plan_t *p)
+{
+    uint64_t st = mix64(r->split_seed ^ 0x53504C4954534545ull);
+    long n, j, *elig = p->elig, nelig = p->nelig;
+    for (j = nelig - 1; j > 0; --j) {
+        long x = (long)(next64(&st) % (uint64_t)(j + 1)), tmpi = elig[j];
+        elig[j] = elig[x];
+        elig[x] = tmpi;
     }
+    if (nelig == 0)
+        die("no character has real glyphs in >= %ld of the %d face(s)", r->min_fonts, r->nkept);
+    if (r->n_identities > nelig)
+        die("--identities %ld: only %ld characters have real glyphs in >= %ld faces", r->n_identities, nelig,
+            r->min_fonts);
+    n = r->n_identities ? r->n_identities : nelig;
+    if (r->holdout >= n)
+        die("--holdout %ld must be less than the %ld identities kept", r->holdout, n);
+    r->nids = n;
+    r->ntrain = n - r->holdout;
+    r->ids = xcalloc((size_t)n, sizeof *r->ids);
+    for (j = 0; j < n; ++j) {
+        ident *id = &r->ids[j];
+        id->ci = elig[j];
+        id->cp = r->chars.cp[id->ci];
+        id->split = j < r->ntrain ? SPLIT_TRAIN : SPLIT_OPEN;
+        id->nfaces = r->nreal[id->ci];
+        snprintf(id->label, sizeof id->label, "u%05" PRIx32, id->cp);
+    }
+    qsort(r->ids, (size_t)n, sizeof *r->ids, cmp_ident);
+}
+
+/* the kept identities each face covers, and the images of each split */
+static void count_images(run_t *r, plan_t *p)
+{
+    long t;
+    int k;
     for (t = 0; t < r->nids; ++t) {
         const ident *id = &r->ids[t];
         for (k = 0; k < r->nkept; ++k)
             if (r->status[(size_t)id->ci * (size_t)r->nkept + (size_t)k] == ST_REAL) ++r->fonts[r->kept_font[k]].identities;
         if (id->split == SPLIT_TRAIN) {
-            n_train_img += id->nfaces * r->per_font;
-            n_test_img += id->nfaces * r->test_per_font;
+            p->n_train_img += id->nfaces * r->per_font;
+            p->n_test_img += id->nfaces * r->test_per_font;
         } else {
-            n_open_img += id->nfaces * (r->per_font + r->test_per_font);
+            p->n_open_img += id->nfaces * (r->per_font + r->test_per_font);
         }
     }
+}
 
-    if (dry_run) {
-        printf("faces=%d\n", r->nkept);
-        printf("dropped_faces=%s\n", dropped);
-        printf("charset_size=%ld\n", r->chars.n);
-        printf("eligible=%ld\n", nelig);
-        printf("eligible_at_min_fonts=");
-        for (k = 1; k <= r->nkept; ++k) printf("%s%d:%ld", k > 1 ? "," : "", k, hist[k]);
-        printf("\nidentities=%ld\ntrain_identities=%ld\nopenset_identities=%ld\n", r->nids, r->ntrain,
-               r->nids - r->ntrain);
-        printf("train_images=%ld\ntest_images=%ld\nopenset_images=%ld\n", n_train_img, n_test_img, n_open_img);
-        printf("# face\tpath\tindex\tname\tidentities\tcharset_glyphs\trejected\n");
-        for (k = 0; k < r->nkept; ++k) {
-            const font_t *f = &r->fonts[r->kept_font[k]];
-            printf("# %d\t%s\t%ld\t%s\t%ld\t%ld\t%ld\n", k, f->path, f->index, f->name, f->identities,
-                   f->charset_glyphs, f->rejected);
-        }
-    } else {
-        static const char *const splits[] = {"train", "test", "openset"};
-        outfile o;
-        long s, nsamples = r->per_font + r->test_per_font;
-        char u8[5];
+/* --dry-run: the counts on stdout */
+static void print_counts(const run_t *r, const plan_t *p)
+{
+    int k;
+    printf("faces=%d\n", r->nkept);
+    printf("dropped_faces=%s\n", p->dropped);
+    printf("charset_size=%ld\n", r->chars.n);
+    printf("eligible=%ld\n", p->nelig);
+    printf("eligible_at_min_fonts=");
+    for (k = 1; k <= r->nkept; ++k) printf("%s%d:%ld", k > 1 ? "," : "", k, p->hist[k]);
+    printf("\nidentities=%ld\ntrain_identities=%ld\nopenset_identities=%ld\n", r->nids, r->ntrain,
+           r->nids - r->ntrain);
+    printf("train_images=%ld\ntest_images=%ld\nopenset_images=%ld\n", p->n_train_img, p->n_test_img,
+           p->n_open_img);
+    printf("# face\tpath\tindex\tname\tidentities\tcharset_glyphs\trejected\n");
+    for (k = 0; k < r->nkept; ++k) {
+        const font_t *f = &r->fonts[r->kept_font[k]];
+        printf("# %d\t%s\t%ld\t%s\t%ld\t%ld\t%ld\n", k, f->path, f->index, f->name, f->identities,
+               f->charset_glyphs, f->rejected);
+    }
+}
 
-        make_dirs(r->outdir);
-        if (force) clear_previous(r->outdir);
-        for (i = 0; i < 3; ++i) {
-            char *p = xasprintf("%s/%s", r->outdir, splits[i]);
+static const char *const split_names[] = {"train", "test", "openset"};
+
+/* OUTDIR (cleared with --force), its split folders and one folder per identity */
+static void make_out_dirs(const run_t *r, int force)
+{
+    long t;
+    int i;
+    make_dirs(r->outdir);
+    if (force) clear_previous(r->outdir);
+    for (i = 0; i < 3; ++i) {
+        char *p = xasprintf("%s/%s", r->outdir, split_names[i]);
+        make_dir(p);
+        free(p);
+    }
+    for (t = 0; t < r->nids; ++t) {
+        const ident *id = &r->ids[t];
+        char *p = xasprintf("%s/%s/%s", r->outdir, id->split == SPLIT_OPEN ? "openset" : "train", id->label);
+        make_dir(p);
+        free(p);
+        if (id->split == SPLIT_TRAIN && r->test_per_font > 0) {
+            p = xasprintf("%s/test/%s", r->outdir, id->label);
             make_dir(p);
             free(p);
         }
-        for (t = 0; t < r->nids; ++t) {
-            const ident *id = &r->ids[t];
-            char *p = xasprintf("%s/%s/%s", r->outdir, id->split == SPLIT_OPEN ? "openset" : "train", id->label);
-            make_dir(p);
-            free(p);
-            if (id->split == SPLIT_TRAIN && r->test_per_font > 0) {
-                p = xasprintf("%s/test/%s", r->outdir, id->label);
-                make_dir(p);
-                free(p);
-            }
-        }
-        r->progress_step = r->nids / 10 > 0 ? r->nids / 10 : 1;
-        run_workers(r, ws, render_worker);
-
-        /* lists: identity (class order), face, sample */
-        for (i = 0; i < 3; ++i) {
-            char *name = xasprintf("%s.list", splits[i]);
-            o = out_open(r->outdir, name);
-            free(name);
-            for (t = 0; t < r->nids; ++t) {
-                const ident *id = &r->ids[t];
-                if ((id->split == SPLIT_OPEN) != (i == 2)) continue;
-                for (k = 0; k < r->nkept; ++k) {
-                    if (r->status[(size_t)id->ci * (size_t)r->nkept + (size_t)k] != ST_REAL) continue;
-                    for (s = 0; s < nsamples; ++s)
-                        if (!strcmp(split_dir(id->split, s, r->per_font), splits[i]))
-                            fprintf(o.f, "%s/%s/%s_f%02d_s%ld.pgm\n", splits[i], id->label, id->label, k, s);
-                }
-            }
-            out_close(&o);
-        }
-        o = out_open(r->outdir, "labels.txt");
-        for (t = 0; t < r->ntrain; ++t) fprintf(o.f, "%s\n", r->ids[t].label);
-        out_close(&o);
-        o = out_open(r->outdir, "openset-labels.txt");
-        for (t = r->ntrain; t < r->nids; ++t) fprintf(o.f, "%s\n", r->ids[t].label);
-        out_close(&o);
-        o = out_open(r->outdir, "identities.tsv");
-        fprintf(o.f, "label\tcodepoint\tchar\tsplit\tfaces\n");
-        for (t = 0; t < r->nids; ++t) {
-            const ident *id = &r->ids[t];
-            utf8_encode(id->cp, u8);
-            fprintf(o.f, "%s\tU+%04" PRIX32 "\t%s\t%s\t%d\n", id->label, id->cp, u8,
-                    id->split == SPLIT_OPEN ? "openset" : "train", id->nfaces);
-        }
-        out_close(&o);
-        o = out_open(r->outdir, "fonts.tsv");
-        fprintf(o.f, "face\tpath\tindex\tname\tidentities\tcharset_glyphs\trejected\n");
-        for (k = 0; k < r->nkept; ++k) {
-            const font_t *f = &r->fonts[r->kept_font[k]];
-            fprintf(o.f, "%d\t%s\t%ld\t%s\t%ld\t%ld\t%ld\n", k, f->path, f->index, f->name, f->identities,
-                    f->charset_glyphs, f->rejected);
-        }
-        out_close(&o);
-
-        /* last: render.txt, then the completion mark */
-        o = out_open(r->outdir, "render.txt");
-        fprintf(o.f, "# render_glyphs: every parameter and count of this render (written last)\n");
-        fprintf(o.f, "seed=%" PRIu64 "\nsplit_seed=%" PRIu64 "\n", r->seed, r->split_seed);
-        fprintf(o.f, "width=%d\nheight=%d\n", r->width, r->height);
-        if (chars_file) fprintf(o.f, "chars_file=%s\n", chars_file);
-        else fprintf(o.f, "charset=%s\n", charset ? charset : "gb2312-1");
-        fprintf(o.f, "charset_size=%ld\n", r->chars.n);
-        fprintf(o.f, "faces_given=%d\nfaces=%d\ndropped_faces=%s\n", r->nfonts, r->nkept, dropped);
-        fprintf(o.f, "min_fonts=%ld\neligible=%ld\neligible_at_min_fonts=", r->min_fonts, nelig);
-        for (k = 1; k <= r->nkept; ++k) fprintf(o.f, "%s%d:%ld", k > 1 ? "," : "", k, hist[k]);
-        fprintf(o.f, "\nidentities_requested=%ld\nidentities=%ld\ntrain_identities=%ld\nopenset_identities=%ld\n",
-                r->n_identities, r->nids, r->ntrain, r->nids - r->ntrain);
-        fprintf(o.f, "per_font=%ld\ntest_per_font=%ld\n", r->per_font, r->test_per_font);
-        fprintf(o.f, "train_images=%ld\ntest_images=%ld\nopenset_images=%ld\n", n_train_img, n_test_img, n_open_img);
-        fprintf(o.f, "format=pgm\npolarity=dark-on-light\nem_fill=%.2f\nmaster_ppem=%d\n", EM_FILL, r->master_ppem);
-        fprintf(o.f, "rotation_deg=%.1f\nscale_min=%.2f\nscale_max=%.2f\nshift_frac=%.2f\n", ROT_MAX_DEG, SCALE_MIN,
-                SCALE_MAX, SHIFT_MAX);
-        fprintf(o.f, "gamma_min=%.2f\ngamma_max=%.2f\ndilate_p=%.2f\nerode_p=%.2f\n", pow(2, -STROKE_W_MAX),
-                pow(2, STROKE_W_MAX), DILATE_P, ERODE_P);
-        fprintf(o.f, "blur_sigma_max=%.2f\nnoise_std_max=%.1f\ncontrast_min=%.2f\n", BLUR_MAX, NOISE_MAX,
-                CONTRAST_MIN);
-        fprintf(o.f, "complete=1\n");
-        out_close(&o);
-        o = out_open(r->outdir, ".complete");
-        fprintf(o.f, "render_glyphs: %ld images\n", n_train_img + n_test_img + n_open_img);
-        out_close(&o);
-        if (atomic_load(&r->images) != n_train_img + n_test_img + n_open_img)
-            die("wrote %ld images, expected %ld", (long)atomic_load(&r->images), n_train_img + n_test_img + n_open_img);
-        if (!r->quiet)
-            fprintf(stderr, TOOL ": wrote %ld images (train %ld, test %ld, openset %ld) of %ld identities "
-                    "(%ld train, %ld held out) from %d faces to %s in %.1f s\n",
-                    n_train_img + n_test_img + n_open_img, n_train_img, n_test_img, n_open_img, r->nids, r->ntrain,
-                    r->nids - r->ntrain, r->nkept, r->outdir, now_s() - r->t0);
     }
+}
 
+/* the three lists (identity in class order, face, sample), labels.txt,
+ * openset-labels.txt, identities.tsv and fonts.tsv */
+static void write_lists(const run_t *r)
+{
+    outfile o;
+    long s, t, nsamples = r->per_font + r->test_per_font;
+    int i, k;
+    char u8[5];
+    for (i = 0; i < 3; ++i) {
+        char *name = xasprintf("%s.list", split_names[i]);
+        o = out_open(r->outdir, name);
+        free(name);
+        for (t = 0; t < r->nids; ++t) {
+            const ident *id = &r->ids[t];
+            if ((id->split == SPLIT_OPEN) != (i == 2)) continue;
+            for (k = 0; k < r->nkept; ++k) {
+                if (r->status[(size_t)id->ci * (size_t)r->nkept + (size_t)k] != ST_REAL) continue;
+                for (s = 0; s < nsamples; ++s)
+                    if (!strcmp(split_dir(id->split, s, r->per_font), split_names[i]))
+                        fprintf(o.f, "%s/%s/%s_f%02d_s%ld.pgm\n", split_names[i], id->label, id->label, k, s);
+            }
+        }
+        out_close(&o);
+    }
+    o = out_open(r->outdir, "labels.txt");
+    for (t = 0; t < r->ntrain; ++t) fprintf(o.f, "%s\n", r->ids[t].label);
+    out_close(&o);
+    o = out_open(r->outdir, "openset-labels.txt");
+    for (t = r->ntrain; t < r->nids; ++t) fprintf(o.f, "%s\n", r->ids[t].label);
+    out_close(&o);
+    o = out_open(r->outdir, "identities.tsv");
+    fprintf(o.f, "label\tcodepoint\tchar\tsplit\tfaces\n");
+    for (t = 0; t < r->nids; ++t) {
+        const ident *id = &r->ids[t];
+        utf8_encode(id->cp, u8);
+        fprintf(o.f, "%s\tU+%04" PRIX32 "\t%s\t%s\t%d\n", id->label, id->cp, u8,
+                id->split == SPLIT_OPEN ? "openset" : "train", id->nfaces);
+    }
+    out_close(&o);
+    o = out_open(r->outdir, "fonts.tsv");
+    fprintf(o.f, "face\tpath\tindex\tname\tidentities\tcharset_glyphs\trejected\n");
+    for (k = 0; k < r->nkept; ++k) {
+        const font_t *f = &r->fonts[r->kept_font[k]];
+        fprintf(o.f, "%d\t%s\t%ld\t%s\t%ld\t%ld\t%ld\n", k, f->path, f->index, f->name, f->identities,
+                f->charset_glyphs, f->rejected);
+    }
+    out_close(&o);
+}
+
+/* last: render.txt, then the completion mark */
+static void write_render_txt(const run_t *r, const options *o, const plan_t *p)
+{
+    outfile f = out_open(r->outdir, "render.txt");
+    int k;
+    fprintf(f.f, "# render_glyphs: every parameter and count of this render (written last)\n");
+    fprintf(f.f, "seed=%" PRIu64 "\nsplit_seed=%" PRIu64 "\n", r->seed, r->split_seed);
+    fprintf(f.f, "width=%d\nheight=%d\n", r->width, r->height);
+    if (o->chars_file) fprintf(f.f, "chars_file=%s\n", o->chars_file);
+    else fprintf(f.f, "charset=%s\n", o->charset ? o->charset : "gb2312-1");
+    fprintf(f.f, "charset_size=%ld\n", r->chars.n);
+    fprintf(f.f, "faces_given=%d\nfaces=%d\ndropped_faces=%s\n", r->nfonts, r->nkept, p->dropped);
+    fprintf(f.f, "min_fonts=%ld\neligible=%ld\neligible_at_min_fonts=", r->min_fonts, p->nelig);
+    for (k = 1; k <= r->nkept; ++k) fprintf(f.f, "%s%d:%ld", k > 1 ? "," : "", k, p->hist[k]);
+    fprintf(f.f, "\nidentities_requested=%ld\nidentities=%ld\ntrain_identities=%ld\nopenset_identities=%ld\n",
+            r->n_identities, r->nids, r->ntrain, r->nids - r->ntrain);
+    fprintf(f.f, "per_font=%ld\ntest_per_font=%ld\n", r->per_font, r->test_per_font);
+    fprintf(f.f, "train_images=%ld\ntest_images=%ld\nopenset_images=%ld\n", p->n_train_img, p->n_test_img,
+            p->n_open_img);
+    fprintf(f.f, "format=pgm\npolarity=dark-on-light\nem_fill=%.2f\nmaster_ppem=%d\n", EM_FILL, r->master_ppem);
+    fprintf(f.f, "rotation_deg=%.1f\nscale_min=%.2f\nscale_max=%.2f\nshift_frac=%.2f\n", ROT_MAX_DEG, SCALE_MIN,
+            SCALE_MAX, SHIFT_MAX);
+    fprintf(f.f, "gamma_min=%.2f\ngamma_max=%.2f\ndilate_p=%.2f\nerode_p=%.2f\n", pow(2, -STROKE_W_MAX),
+            pow(2, STROKE_W_MAX), DILATE_P, ERODE_P);
+    fprintf(f.f, "blur_sigma_max=%.2f\nnoise_std_max=%.1f\ncontrast_min=%.2f\n", BLUR_MAX, NOISE_MAX,
+            CONTRAST_MIN);
+    fprintf(f.f, "complete=1\n");
+    out_close(&f);
+    f = out_open(r->outdir, ".complete");
+    fprintf(f.f, "render_glyphs: %ld images\n", p->n_train_img + p->n_test_img + p->n_open_img);
+    out_close(&f);
+}
+
+/* the images, the lists, render.txt and .complete */
+static void write_render(run_t *r, worker_t *ws, const options *o, const plan_t *p)
+{
+    long total = p->n_train_img + p->n_test_img + p->n_open_img;
+    make_out_dirs(r, o->force);
+    r->progress_step = r->nids / 10 > 0 ? r->nids / 10 : 1;
+    run_workers(r, ws, render_worker);
+    write_lists(r);
+    write_render_txt(r, o, p);
+    if (atomic_load(&r->images) != total)
+        die("wrote %ld images, expected %ld", (long)atomic_load(&r->images), total);
+    if (!r->quiet)
+        fprintf(stderr, TOOL ": wrote %ld images (train %ld, test %ld, openset %ld) of %ld identities "
+                "(%ld train, %ld held out) from %d faces to %s in %.1f s\n",
+                total, p->n_train_img, p->n_test_img, p->n_open_img, r->nids, r->ntrain,
+                r->nids - r->ntrain, r->nkept, r->outdir, now_s() - r->t0);
+}
+
+static void free_run(run_t *r, worker_t *ws, plan_t *p)
+{
+    long t;
+    int i, k;
     for (t = 0; t < r->threads; ++t) worker_free(&ws[t]);
     free(ws);
     for (k = 0; k < r->nkept; ++k) free(r->notdef[k].px);
@@ -1464,8 +1529,48 @@ int main(int argc, char **argv)
     free(r->gi);
     free(r->nreal);
     free(r->ids);
-    free(elig);
-    free(hist);
-    free(dropped);
+    free(p->elig);
+    free(p->hist);
+    free(p->dropped);
+}
+
+int main(int argc, char **argv)
+{
+    static run_t run;
+    run_t *r = &run;
+    options o = {0};
+    plan_t p = {0};
+    FT_Library lib;
+    FT_Face *faces;
+    FT_Error e;
+    worker_t *ws;
+    long t;
+    int i;
+
+    r->t0 = now_s();
+    p.dropped = xstrdup("");
+    parse_options(argc, argv, r, &o);
+    load_chars_and_fonts(r, &o, argv + optind + 1, argc - optind - 1);
+
+    if ((e = FT_Init_FreeType(&lib)) != 0) die("cannot initialize FreeType: %s", ft_error(e));
+    faces = open_faces(r, lib);
+    if (!o.dry_run) check_outdir(r->outdir, o.force);
+    keep_distinct_faces(r, faces, o.keep_dups, &p);
+    render_notdefs(r, faces);
+    for (i = 0; i < r->nfonts; ++i) FT_Done_Face(faces[i]);
+    free(faces);
+    FT_Done_FreeType(lib);
+
+    ws = xcalloc((size_t)r->threads, sizeof *ws);
+    for (t = 0; t < r->threads; ++t) worker_init(&ws[t], r);
+    check_coverage(r, ws, &p);
+    split_identities(r, &p);
+    count_images(r, &p);
+
+    if (o.dry_run)
+        print_counts(r, &p);
+    else
+        write_render(r, ws, &o, &p);
+    free_run(r, ws, &p);
     return 0;
 }

@@ -1,39 +1,24 @@
 /*
  * asoftmax_eval.c — how angularly discriminative is a trained Darknet classifier's
- * embedding? Runs Darknet's own forward pass (network_predict) over a labeled image list,
- * takes the embedding that feeds the classification head, and reports (definitions in
- * docs/math.md §6; metrics in tools/eval_metrics.c):
+ * embedding? The evaluation of the demos (`make demo`, `make demo-openset`): Darknet's own
+ * forward pass (network_predict) over a labeled image list, or over LFW's pairs.txt with
+ * --lfw, and metrics of the embedding that feeds the classification head: layer n-2 of a
+ * cfg ending in [asoftmax], n-3 (the input of the final [connected]) of one ending in
+ * [connected] + [softmax], so that a softmax/[asoftmax] twin pair is measured at the SAME
+ * layer (--layer N picks another).
  *
- *   - top-1 accuracy of the network's own output (closed set only, see --openset);
- *   - the angular Fisher score AFS = S_w / S_b (lower = tighter classes by angle);
- *   - the distributions of same-class and different-class pair angles (every pair of up to
- *     --hist-max images) and their overlap coefficient (0 = disjoint, 1 = identical);
- *   - LFW-style verification: --pairs pairs (half same class, half different) drawn with a
- *     fixed seed, cosine similarity, --folds folds, the threshold chosen on the other folds
- *     and the accuracy measured on the held-out one; mean +- sample std over the folds
- *     (--pairs 0: no verification pairs, their keys NA, for a split too small to draw them
- *     from when only the other measurements are wanted);
- *   - TAR at FAR 1e-2, 1e-3, 1e-4 and the ROC AUC over ALL pairs of the images of the
- *     pair-angle histograms (the same --hist-max subset: 200 images give 19900 pairs,
- *     10000 give 50M), the ROC curve of those pairs, and TAR at FAR 1e-3 and the AUC of the
- *     --pairs verification pairs (definitions below).
+ * It reports (definitions in docs/math.md §6; the metrics are tools/eval_metrics.c): top-1
+ * of the network's own output (closed set only: the labels file names the network's
+ * classes); the angular Fisher score; the same- and different-class pair-angle
+ * distributions of every pair of up to --hist-max images and their overlap; LFW-style
+ * k-fold verification on --pairs fixed-seed pairs; TAR at FAR 1e-2, 1e-3, 1e-4 and the ROC
+ * AUC over ALL those pairs, TAR at FAR 1e-3 and the AUC of the verification pairs.
+ * --openset: the identities are not the network's classes (top1=NA). --lfw: the folds are
+ * pairs.txt's sets, the identity of an image its name folder (top1, afs NA).
  *
- * Closed set (default): the labels file names the network's classes, in any order; it must
- * have as many names as the network has outputs (else exit 1, suggesting --openset).
- * --openset: the identities of the list are not the network's classes (people or
- * characters never trained on): labels are read the same way (each path contains exactly
- * one name of the labels file), any number of names; top-1 is not computed (top1=NA) and
- * everything else is, with the identities as the classes.
- *
- * With --lfw it instead evaluates a face model on LFW's pairs.txt (header "10 300", then
- * "name idx1 idx2" / "name1 idx1 name2 idx2" lines; images ROOT/name/name_0001.jpg): the
- * folds are pairs.txt's sets, and the pair-angle distributions are those of its pairs; the
- * all-pairs TAR at FAR / ROC cover every pair of its distinct images (at most --hist-max),
- * the identity of an image being its name folder. top1, afs are NA.
- *
- * TAR at FAR (also in tools/eval_metrics.h). Scores: s = cos<x_a, x_b> of the raw
- * embeddings as float (all pairs: rows normalized in float, dot product in double); a pair
- * is accepted ("same") iff s >= t.
+ * TAR at FAR (the definition PREFIX.txt refers to; also in tools/eval_metrics.h). Scores:
+ * s = cos<x_a, x_b> of the raw embeddings as float (all pairs: rows normalized in float,
+ * dot product in double); a pair is accepted ("same") iff s >= t.
  *   FAR(t) = #{different pairs: s >= t} / N_diff,  TAR(t) = #{same pairs: s >= t} / N_same.
  * TAR@FAR=f: with k = floor(f N_diff) and d_(k+1) the (k+1)-th highest different-pair
  * score, the threshold is the lowest one whose FAR <= f, t_f = the smallest float above
@@ -46,16 +31,9 @@
  * and radix-sorted; the result does not depend on the number of OpenMP threads.
  * ROC AUC = (1 / (N_same N_diff)) sum over (same s, different d) of [s > d] + [s = d]/2.
  *
- * The embedding ("the input of the head"): for a cfg ending in [asoftmax] the output of
- * layer n-2; for one ending in [connected] + [softmax] the output of layer n-3, i.e. the
- * input of that final [connected]. So a softmax/[asoftmax] twin pair is measured at the
- * SAME layer. --layer N picks layer N (0-based, as Darknet prints) instead.
- *
- * Images: load_image_color(path, net->w, net->h), which resizes when the size differs;
- * `darknet classifier valid` center-crops instead — identical for images of the network's
- * size (Fashion-MNIST's 28x28). Labels as Darknet gives them: the label name that occurs
- * in the image path (a path matching no label, or two, is an error). Paths are relative
- * to the working directory, as for Darknet.
+ * Images: load_image_color(path, net->w, net->h), which resizes when the size differs
+ * (`darknet classifier valid` center-crops instead: identical at the network's size);
+ * labels as Darknet gives them: the one label name that occurs in the image path.
  *
  * Outputs: a readable summary on stdout; with --out PREFIX also
  *   PREFIX.txt            key=value lines (what scripts/demo.sh turns into the report); a
@@ -76,16 +54,7 @@
  *   PREFIX-features.tsv   label and raw embedding per image (written when the embedding
  *                         has at most 3 dimensions, or with --features)
  *
- * Build (after `make`; scripts/demo.sh does this through `make demo`):
- *   gcc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
- *       -Ibuild/darknet/src -Itools tools/asoftmax_eval.c tools/eval_metrics.c \
- *       build/darknet/libdarknet.a -lm -pthread -fopenmp -o build/asoftmax_eval
- * Run (from the folder the list's paths are relative to):
- *   cd build/demo/data && ../../asoftmax_eval --out ../eval-asoftmax \
- *       fmnist-asoftmax.cfg backup/fmnist-asoftmax.weights test.list labels.txt
- *   asoftmax_eval --openset --out held-out faces.cfg faces.weights held-out.list names.txt
- *   asoftmax_eval --lfw lfw/pairs.txt --lfw-root lfw/images sphereface20.cfg face.weights
- * Exit status 0 on success, 1 on any bad input (each with one message), 2 on usage errors.
+ * Build: make eval (build/asoftmax_eval).  Usage: run with --help.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -129,6 +98,19 @@ static const char usage_text[] =
     "  --hist-max N    all-pairs histograms, TAR at FAR and ROC on at most N images\n"
     "                  (default 10000; 4 bytes of memory a pair: 200 MB at 10000)\n"
     "  --features      write PREFIX-features.tsv whatever the embedding size\n";
+
+/* the rest of --help (usage_text alone is what a usage error prints) */
+static const char help_text[] =
+    "  --lfw PAIRS_TXT verify a face model on LFW's pairs.txt (header \"10 300\", then\n"
+    "                  \"name idx1 idx2\" / \"name1 idx1 name2 idx2\" lines): one fold per set,\n"
+    "                  the pair angles of its pairs, TAR at FAR and ROC over every pair of\n"
+    "                  its distinct images (at most --hist-max), identity = name folder;\n"
+    "                  top1, afs NA\n"
+    "  --lfw-root DIR  the images of --lfw: DIR/name/name_0001.jpg\n"
+    "  --help          this text\n"
+    "  Each image path must contain exactly one name of LABELS (Darknet's labeling); paths\n"
+    "  are relative to the working directory, as for Darknet.\n"
+    "exit status: 0 on success, 1 on bad input (one message), 2 on usage errors\n";
 
 static void usage(void) __attribute__((noreturn));
 static void usage(void)
@@ -578,17 +560,28 @@ static void write_files(const char *prefix, const results *r, const float *featu
            features ? ", -features.tsv" : "");
 }
 
-int main(int argc, char **argv)
+/* ---- main's steps ---- */
+
+/* the command line */
+typedef struct {
+    const char *out, *lfw, *lfw_root, *labels_path;
+    int layer, npairs, nfolds, batch, nbins, hist_max, want_features, open_set;
+    unsigned long long seed;
+} options;
+
+/* the images and their identities: y (closed set, --openset) or ylfw (--lfw), and with
+ * --lfw the pairs of pairs.txt */
+typedef struct {
+    char **paths, **labels;
+    int n, nl, *y, *ylfw;
+    em_pair *pairs;
+} dataset;
+
+/* options into o, and the run's settings into r (cleared first); exits 2 on usage errors,
+ * 0 after --help */
+static void parse_options(int argc, char **argv, options *o, results *r)
 {
-    const char *out = NULL, *lfw = NULL, *lfw_root = NULL;
-    int layer_opt = -1, npairs = 6000, nfolds = 10, batch = 64, nbins = 180, hist_max = 10000;
-    int want_features = 0, open_set = 0, opt, n, nl = 0, i, *y = NULL, *ylfw = NULL, C;
-    unsigned long long seed = 1;
-    char **paths, **labels = NULL;
-    network *net;
-    float *feat, *scores = NULL;
-    em_pair *pairs = NULL;
-    results r;
+    int opt;
     static const struct option longopts[] = {
         {"out", required_argument, 0, 'o'},      {"layer", required_argument, 0, 'l'},
         {"pairs", required_argument, 0, 'p'},    {"folds", required_argument, 0, 'k'},
@@ -598,169 +591,224 @@ int main(int argc, char **argv)
         {"lfw-root", required_argument, 0, 'R'}, {"openset", no_argument, 0, 'O'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
 
+    memset(o, 0, sizeof(*o));
+    o->layer = -1;
+    o->npairs = 6000;
+    o->nfolds = 10;
+    o->batch = 64;
+    o->nbins = 180;
+    o->hist_max = 10000;
+    o->seed = 1;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'o': out = optarg; break;
-        case 'l': layer_opt = (int)parse_long(optarg, "--layer", 0, INT_MAX); break;
-        case 'p': npairs = (int)parse_long(optarg, "--pairs", 0, 10000000); break;
-        case 'k': nfolds = (int)parse_long(optarg, "--folds", 2, 1000); break;
-        case 's': seed = (unsigned long long)parse_long(optarg, "--seed", 0, LONG_MAX); break;
-        case 'b': batch = (int)parse_long(optarg, "--batch", 1, 4096); break;
-        case 'n': nbins = (int)parse_long(optarg, "--bins", 1, 180000); break;
-        case 'm': hist_max = (int)parse_long(optarg, "--hist-max", 2, 1000000); break;
-        case 'f': want_features = 1; break;
-        case 'L': lfw = optarg; break;
-        case 'R': lfw_root = optarg; break;
-        case 'O': open_set = 1; break;
-        case 'h': fputs(usage_text, stdout); return 0;
+        case 'o': o->out = optarg; break;
+        case 'l': o->layer = (int)parse_long(optarg, "--layer", 0, INT_MAX); break;
+        case 'p': o->npairs = (int)parse_long(optarg, "--pairs", 0, 10000000); break;
+        case 'k': o->nfolds = (int)parse_long(optarg, "--folds", 2, 1000); break;
+        case 's': o->seed = (unsigned long long)parse_long(optarg, "--seed", 0, LONG_MAX); break;
+        case 'b': o->batch = (int)parse_long(optarg, "--batch", 1, 4096); break;
+        case 'n': o->nbins = (int)parse_long(optarg, "--bins", 1, 180000); break;
+        case 'm': o->hist_max = (int)parse_long(optarg, "--hist-max", 2, 1000000); break;
+        case 'f': o->want_features = 1; break;
+        case 'L': o->lfw = optarg; break;
+        case 'R': o->lfw_root = optarg; break;
+        case 'O': o->open_set = 1; break;
+        case 'h': fputs(usage_text, stdout); fputs(help_text, stdout); exit(0);
         default: usage();
         }
     }
-    memset(&r, 0, sizeof(r));
-    r.lfw_mode = lfw != NULL;
-    if (r.lfw_mode != (lfw_root != NULL)) {
+    memset(r, 0, sizeof(*r));
+    r->lfw_mode = o->lfw != NULL;
+    if (r->lfw_mode != (o->lfw_root != NULL)) {
         fprintf(stderr, "asoftmax_eval: --lfw and --lfw-root go together\n");
         usage();
     }
-    if (r.lfw_mode && open_set) {
+    if (r->lfw_mode && o->open_set) {
         fprintf(stderr, "asoftmax_eval: --openset is for an image list (--lfw is open-set already)\n");
         usage();
     }
-    r.open_set = open_set;
-    if (r.lfw_mode && npairs == 0) {
+    r->open_set = o->open_set;
+    if (r->lfw_mode && o->npairs == 0) {
         fprintf(stderr, "asoftmax_eval: --pairs 0 is for an image list (--lfw takes pairs.txt's pairs)\n");
         usage();
     }
-    if (argc - optind != (r.lfw_mode ? 2 : 4)) usage();
-    if (!r.lfw_mode && npairs % (2 * nfolds))
+    if (argc - optind != (r->lfw_mode ? 2 : 4)) usage();
+    if (!r->lfw_mode && o->npairs % (2 * o->nfolds))
         die("--pairs = %d must be a multiple of 2 x --folds = %d (half same, half different "
-            "pairs in every fold)", npairs, 2 * nfolds);
-    r.cfg = argv[optind];
-    r.weights = argv[optind + 1];
-    r.seed = seed;
-    r.nbins = nbins;
-    r.top1 = r.afs = r.sw = r.sb = NAN;
-    check_readable(r.cfg, "cfg");
-    check_readable(r.weights, "weights");
+            "pairs in every fold)", o->npairs, 2 * o->nfolds);
+    r->cfg = argv[optind];
+    r->weights = argv[optind + 1];
+    r->seed = o->seed;
+    r->nbins = o->nbins;
+    r->top1 = r->afs = r->sw = r->sb = NAN;
+}
 
-    /* ---- the images and their labels, or LFW's pairs ---- */
-    if (r.lfw_mode) {
-        FILE *f;
-        char err[512], **rel;
-        int *order, nsets;
-        check_readable(lfw, "pairs file");
-        f = fopen(lfw, "r");
-        if (!f) die("cannot open pairs file '%s': %s", lfw, strerror(errno));
-        if (em_read_lfw_pairs(f, &rel, &pairs, &r.np, &nsets, err, sizeof(err)))
-            die("pairs file '%s': %s", lfw, err);
-        fclose(f);
-        if (nsets < 2) die("pairs file '%s' has 1 set; k-fold verification needs >= 2", lfw);
-        nfolds = nsets;
-        /* each distinct image once: sort the 2*np pair ends by path, number the runs;
-         * pair ends then index paths[] */
-        order = xcalloc((size_t)2 * r.np, sizeof(int));
-        paths = xcalloc((size_t)2 * r.np, sizeof(char *));
-        ylfw = xcalloc((size_t)2 * r.np, sizeof(int)); /* identity = the name folder */
-        for (i = 0; i < 2 * r.np; ++i) order[i] = i;
-        sort_rel = rel;
-        qsort(order, (size_t)2 * r.np, sizeof(int), cmp_rel);
-        for (n = 0, i = 0; i < 2 * r.np; ++i) {
-            int e = order[i];
-            if (i == 0 || strcmp(rel[e], rel[order[i - 1]])) {
-                size_t len = strlen(lfw_root) + strlen(rel[e]) + 2;
-                paths[n] = xcalloc(len, 1);
-                snprintf(paths[n], len, "%s/%s", lfw_root, rel[e]);
-                /* sorted paths: the images of one name are consecutive */
-                ylfw[n] = n == 0 ? 0 : ylfw[n - 1] + !same_name(rel[e], rel[order[i - 1]]);
-                ++n;
-            }
-            if (e % 2 == 0) pairs[e / 2].a = n - 1; else pairs[e / 2].b = n - 1;
+/* --lfw: the distinct images of pairs.txt's pairs (paths ROOT/rel), their name-folder
+ * identities, the pairs (indexing the images) and the folds (pairs.txt's sets) */
+static void read_lfw(const options *o, results *r, dataset *ds)
+{
+    FILE *f;
+    char err[512], **rel;
+    int *order, nsets, i, n;
+    check_readable(o->lfw, "pairs file");
+    f = fopen(o->lfw, "r");
+    if (!f) die("cannot open pairs file '%s': %s", o->lfw, strerror(errno));
+    if (em_read_lfw_pairs(f, &rel, &ds->pairs, &r->np, &nsets, err, sizeof(err)))
+        die("pairs file '%s': %s", o->lfw, err);
+    fclose(f);
+    if (nsets < 2) die("pairs file '%s' has 1 set; k-fold verification needs >= 2", o->lfw);
+    r->nfolds = nsets;
+    /* each distinct image once: sort the 2*np pair ends by path, number the runs;
+     * pair ends then index paths[] */
+    order = xcalloc((size_t)2 * r->np, sizeof(int));
+    ds->paths = xcalloc((size_t)2 * r->np, sizeof(char *));
+    ds->ylfw = xcalloc((size_t)2 * r->np, sizeof(int)); /* identity = the name folder */
+    for (i = 0; i < 2 * r->np; ++i) order[i] = i;
+    sort_rel = rel;
+    qsort(order, (size_t)2 * r->np, sizeof(int), cmp_rel);
+    for (n = 0, i = 0; i < 2 * r->np; ++i) {
+        int e = order[i];
+        if (i == 0 || strcmp(rel[e], rel[order[i - 1]])) {
+            size_t len = strlen(o->lfw_root) + strlen(rel[e]) + 2;
+            ds->paths[n] = xcalloc(len, 1);
+            snprintf(ds->paths[n], len, "%s/%s", o->lfw_root, rel[e]);
+            /* sorted paths: the images of one name are consecutive */
+            ds->ylfw[n] = n == 0 ? 0 : ds->ylfw[n - 1] + !same_name(rel[e], rel[order[i - 1]]);
+            ++n;
         }
-        em_free_lfw_pairs(rel, NULL, r.np);
-        free(order);
-    } else {
-        paths = read_lines(argv[optind + 2], "image list", &n);
-        labels = read_lines(argv[optind + 3], "labels file", &nl);
-        y = xcalloc((size_t)n, sizeof(int));
-        for (i = 0; i < n; ++i) y[i] = label_of(paths[i], labels, nl);
-        r.np = npairs;
+        if (e % 2 == 0) ds->pairs[e / 2].a = n - 1; else ds->pairs[e / 2].b = n - 1;
     }
-    r.n = n;
-    r.nfolds = nfolds;
-    fprintf(stderr, "asoftmax_eval: checking %d images\n", n);
-    check_images(paths, n);
+    ds->n = n;
+    em_free_lfw_pairs(rel, NULL, r->np);
+    free(order);
+}
 
-    /* ---- the network and the embedding layer ---- */
-    net = load_network((char *)r.cfg, (char *)r.weights, 0);
-    check_weights_size(net, r.weights);
+/* an image list and its labels file: the label of each image */
+static void read_list(const char *list_path, const options *o, results *r, dataset *ds)
+{
+    int i;
+    ds->paths = read_lines(list_path, "image list", &ds->n);
+    ds->labels = read_lines(o->labels_path, "labels file", &ds->nl);
+    ds->y = xcalloc((size_t)ds->n, sizeof(int));
+    for (i = 0; i < ds->n; ++i) ds->y[i] = label_of(ds->paths[i], ds->labels, ds->nl);
+    r->np = o->npairs;
+    r->nfolds = o->nfolds;
+}
+
+/* the network, checked against its weights, the images and the labels; the embedding
+ * layer into r->emb, r->d, r->head; o->batch lowered to the cfg's batch at most, and set */
+static network *load_checked_network(options *o, results *r, const dataset *ds)
+{
+    network *net = load_network((char *)r->cfg, (char *)r->weights, 0);
+    check_weights_size(net, r->weights);
     if (net->c != 3)
         die("cfg '%s' has channels=%d: Darknet's classifier (and this tool) load 3-channel "
-            "images; set channels=3", r.cfg, net->c);
-    if (layer_opt >= 0) {
-        if (layer_opt >= net->n) die("--layer = %d: the cfg has layers 0..%d", layer_opt, net->n - 1);
-        r.emb = layer_opt;
-        snprintf(r.head, sizeof(r.head), "(--layer %d)", r.emb);
-    } else if ((r.emb = find_embedding(net, r.head, sizeof(r.head))) < 0) {
+            "images; set channels=3", r->cfg, net->c);
+    if (o->layer >= 0) {
+        if (o->layer >= net->n) die("--layer = %d: the cfg has layers 0..%d", o->layer, net->n - 1);
+        r->emb = o->layer;
+        snprintf(r->head, sizeof(r->head), "(--layer %d)", r->emb);
+    } else if ((r->emb = find_embedding(net, r->head, sizeof(r->head))) < 0) {
         die("cfg '%s' ends in neither [asoftmax] nor [connected] + [softmax]: pass --layer N",
-            r.cfg);
+            r->cfg);
     }
-    r.d = net->layers[r.emb].outputs;
-    C = net->outputs;
-    if (!r.lfw_mode && !r.open_set && C != nl)
+    r->d = net->layers[r->emb].outputs;
+    if (!r->lfw_mode && !r->open_set && net->outputs != ds->nl)
         die("labels file '%s' has %d names, the network %d outputs: top-1 needs the network's "
             "own classes. For identities the network was not trained on (open-set "
-            "verification) pass --openset", argv[optind + 3], nl, C);
-    if (batch > net->batch) batch = net->batch; /* the buffers hold the cfg's batch */
-    set_batch_network(net, batch);
-    fprintf(stderr, "asoftmax_eval: embedding = layer %d (%s, %d outputs); head %s\n", r.emb,
-            get_layer_string(net->layers[r.emb].type), r.d, r.head);
+            "verification) pass --openset", o->labels_path, ds->nl, net->outputs);
+    if (o->batch > net->batch) o->batch = net->batch; /* the buffers hold the cfg's batch */
+    set_batch_network(net, o->batch);
+    fprintf(stderr, "asoftmax_eval: embedding = layer %d (%s, %d outputs); head %s\n", r->emb,
+            get_layer_string(net->layers[r->emb].type), r->d, r->head);
+    return net;
+}
 
-    feat = xcalloc((size_t)n * r.d, sizeof(float));
-    if (!r.lfw_mode && !r.open_set) scores = xcalloc((size_t)n * C, sizeof(float));
-    embed(net, r.emb, paths, n, batch, feat, scores);
-
-    /* ---- metrics ---- */
-    r.same_h = xcalloc((size_t)nbins, sizeof(double));
-    r.diff_h = xcalloc((size_t)nbins, sizeof(double));
-    r.fold_acc = xcalloc((size_t)r.nfolds, sizeof(double));
-    if (!r.lfw_mode) {
-        if (!r.open_set) r.top1 = em_top1(scores, n, C, y);
-        if (em_angular_fisher(feat, n, r.d, y, nl, &r.afs, &r.sw, &r.sb))
+/* every metric of the embeddings feat (n, r->d) and (closed set) the network's scores
+ * (n, C) into r; draws the verification pairs of an image list into ds->pairs */
+static void compute_metrics(const options *o, results *r, dataset *ds, const float *feat,
+                            const float *scores, int C)
+{
+    int i, n = ds->n, nl = ds->nl;
+    r->same_h = xcalloc((size_t)r->nbins, sizeof(double));
+    r->diff_h = xcalloc((size_t)r->nbins, sizeof(double));
+    r->fold_acc = xcalloc((size_t)r->nfolds, sizeof(double));
+    if (!r->lfw_mode) {
+        if (!r->open_set) r->top1 = em_top1(scores, n, C, ds->y);
+        if (em_angular_fisher(feat, n, r->d, ds->y, nl, &r->afs, &r->sw, &r->sb))
             die("angular Fisher score: invalid input");
-        all_pairs(feat, y, n, r.d, hist_max, seed, 1, &r);
-        pairs = xcalloc((size_t)r.np + 1, sizeof(em_pair));
-        if (r.np > 0 && em_make_pairs(y, n, r.np, r.nfolds, seed, pairs)) {
+        all_pairs(feat, ds->y, n, r->d, o->hist_max, o->seed, 1, r);
+        ds->pairs = xcalloc((size_t)r->np + 1, sizeof(em_pair));
+        if (r->np > 0 && em_make_pairs(ds->y, n, r->np, r->nfolds, o->seed, ds->pairs)) {
             double nsame = 0;
             long *cnt = xcalloc((size_t)nl, sizeof(long));
-            for (i = 0; i < n; ++i) ++cnt[y[i]];
+            for (i = 0; i < n; ++i) ++cnt[ds->y[i]];
             for (i = 0; i < nl; ++i) nsame += 0.5 * cnt[i] * (cnt[i] - 1);
             die("cannot draw %d distinct pairs, half of them same-class, from %d images of %d "
-                "classes (%.0f same-class pairs exist): lower --pairs", r.np, n, nl, nsame);
+                "classes (%.0f same-class pairs exist): lower --pairs", r->np, n, nl, nsame);
         }
     } else {
-        r.nhist = n;
-        em_pairs_angle_hist(feat, r.d, pairs, r.np, nbins, r.same_h, r.diff_h, &r.st);
-        all_pairs(feat, ylfw, n, r.d, hist_max, seed, 0, &r);
+        r->nhist = n;
+        em_pairs_angle_hist(feat, r->d, ds->pairs, r->np, r->nbins, r->same_h, r->diff_h, &r->st);
+        all_pairs(feat, ds->ylfw, n, r->d, o->hist_max, o->seed, 0, r);
     }
-    r.overlap = em_hist_overlap(r.same_h, r.diff_h, nbins);
-    if (r.np > 0) {
-        verify(feat, r.d, pairs, &r);
+    r->overlap = em_hist_overlap(r->same_h, r->diff_h, r->nbins);
+    if (r->np > 0) {
+        verify(feat, r->d, ds->pairs, r);
     } else { /* --pairs 0: nothing measured */
-        r.vmean = r.vstd = r.thr_mean = NAN;
-        for (i = 0; i < r.nfolds; ++i) r.fold_acc[i] = NAN;
-        roc_of(NULL, 0, NULL, 0, 1, &r.pairs);
+        r->vmean = r->vstd = r->thr_mean = NAN;
+        for (i = 0; i < r->nfolds; ++i) r->fold_acc[i] = NAN;
+        roc_of(NULL, 0, NULL, 0, 1, &r->pairs);
     }
+}
 
-    /* ---- output ---- */
+static void free_dataset(dataset *ds)
+{
+    int i;
+    free(ds->pairs); free(ds->y); free(ds->ylfw);
+    for (i = 0; i < ds->n; ++i) free(ds->paths[i]);
+    free(ds->paths);
+    for (i = 0; i < ds->nl; ++i) free(ds->labels[i]);
+    free(ds->labels);
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    results r;
+    dataset ds;
+    network *net;
+    float *feat, *scores = NULL;
+    int C;
+
+    parse_options(argc, argv, &o, &r);
+    check_readable(r.cfg, "cfg");
+    check_readable(r.weights, "weights");
+    memset(&ds, 0, sizeof(ds));
+    if (r.lfw_mode) {
+        read_lfw(&o, &r, &ds);
+    } else {
+        o.labels_path = argv[optind + 3];
+        read_list(argv[optind + 2], &o, &r, &ds);
+    }
+    r.n = ds.n;
+    fprintf(stderr, "asoftmax_eval: checking %d images\n", ds.n);
+    check_images(ds.paths, ds.n);
+
+    net = load_checked_network(&o, &r, &ds);
+    C = net->outputs;
+    feat = xcalloc((size_t)ds.n * r.d, sizeof(float));
+    if (!r.lfw_mode && !r.open_set) scores = xcalloc((size_t)ds.n * C, sizeof(float));
+    embed(net, r.emb, ds.paths, ds.n, o.batch, feat, scores);
+
+    compute_metrics(&o, &r, &ds, feat, scores, C);
+
     print_summary(&r);
-    if (out) write_files(out, &r, (want_features || r.d <= 3) ? feat : NULL, y, labels);
+    if (o.out) write_files(o.out, &r, (o.want_features || r.d <= 3) ? feat : NULL, ds.y, ds.labels);
 
-    free(feat); free(scores); free(r.same_h); free(r.diff_h); free(r.fold_acc); free(pairs);
-    free(y); free(ylfw); free(r.all.roc); free(r.pairs.roc);
-    for (i = 0; i < n; ++i) free(paths[i]);
-    free(paths);
-    for (i = 0; i < nl; ++i) free(labels[i]);
-    free(labels);
+    free(feat); free(scores); free(r.same_h); free(r.diff_h); free(r.fold_acc);
+    free(r.all.roc); free(r.pairs.roc);
+    free_dataset(&ds);
     free_network(net);
     return 0;
 }

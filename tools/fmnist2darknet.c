@@ -1,9 +1,10 @@
 /*
- * fmnist2darknet.c — convert Fashion-MNIST idx files (.gz) to Darknet's classifier layout.
+ * fmnist2darknet.c — convert Fashion-MNIST idx files (.gz) to Darknet's classifier layout:
+ * the data of `make demo` (and the e2e smoke test, the bench, the long run), from the
+ * gzipped idx files of Debian's `dataset-fashion-mnist` package
+ * (/usr/share/datasets/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz).
  *
- * Reads the gzipped idx files shipped by Debian's `dataset-fashion-mnist` package
- * (/usr/share/datasets/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz),
- * checks them (magic 2051 for images, 2049 for labels, equal counts, 28x28 images) and
+ * It checks them (magic 2051 for images, 2049 for labels, equal counts, 28x28 images) and
  * writes, for the first N images (N=0: all of them):
  *
  *   OUTDIR/SPLIT/NNNNN_<label>.png   one grayscale PNG per image (via libdarknet)
@@ -14,21 +15,9 @@
  * Darknet's classifier gives an image the first label whose name occurs (strstr) in the
  * image's path, so no class name may be a substring of another one or of SPLIT; this is
  * checked before anything is written. Fashion-MNIST's "T-shirt/top" is called "top"
- * because "shirt" is a class of its own. Run Darknet with its working directory at
- * OUTDIR so that the relative paths in the list resolve.
+ * because "shirt" is a class of its own.
  *
- * Rerunning is cheap: when OUTDIR/SPLIT.list already lists exactly the expected images,
- * those files all exist and labels.txt is right, it prints "reusing ..." and exits 0.
- * Any problem (missing file, bad magic, short read, unwritable directory) prints one
- * clear message and exits with status 1.
- *
- * Build (from the repository root, after Darknet is built in build/darknet):
- *   gcc -std=gnu11 -O2 -Wall -Wextra -Wshadow -Werror -Ibuild/darknet/include \
- *       -Ibuild/darknet/src tools/fmnist2darknet.c build/darknet/libdarknet.a \
- *       -lz -lm -pthread -fopenmp -o build/fmnist2darknet
- * Run:
- *   build/fmnist2darknet /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \
- *       /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz data/fmnist train 0
+ * Build: make converter (build/fmnist2darknet).  Usage: run with --help.
  */
 #define _GNU_SOURCE /* vasprintf */
 #include <errno.h>
@@ -61,12 +50,25 @@ static const char *const class_names[NCLASSES] = {
     "top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot",
 };
 
+static const char usage_text[] =
+    "usage: fmnist2darknet IMAGES.gz LABELS.gz OUTDIR SPLIT N\n"
+    "  writes the first N images (N=0: all) to OUTDIR/SPLIT/NNNNN_<label>.png,\n"
+    "  the list OUTDIR/SPLIT.list (paths relative to OUTDIR) and OUTDIR/labels.txt\n";
+
+/* the rest of --help (usage_text alone is what a usage error prints) */
+static const char help_text[] =
+    "  IMAGES.gz, LABELS.gz: Fashion-MNIST's gzipped idx files, e.g.\n"
+    "  /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz and\n"
+    "  train-labels-idx1-ubyte.gz (Debian's dataset-fashion-mnist)\n"
+    "  Run Darknet with its working directory at OUTDIR (the list's paths are relative).\n"
+    "  A rerun whose OUTDIR/SPLIT.list already lists exactly the expected images, all\n"
+    "  present, with the right labels.txt, prints \"reusing ...\" and writes nothing.\n"
+    "  -h, --help   this text\n"
+    "exit status: 0 on success, 1 on any problem (one message)\n";
+
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: fmnist2darknet IMAGES.gz LABELS.gz OUTDIR SPLIT N\n"
-            "  writes the first N images (N=0: all) to OUTDIR/SPLIT/NNNNN_<label>.png,\n"
-            "  the list OUTDIR/SPLIT.list (paths relative to OUTDIR) and OUTDIR/labels.txt\n");
+    fputs(usage_text, stderr);
     exit(1);
 }
 
@@ -256,6 +258,11 @@ int main(int argc, char **argv)
     FILE *list_f, *names;
     image im;
 
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage_text, stdout);
+        fputs(help_text, stdout);
+        return 0;
+    }
     if (argc != 6) usage();
     images_path = argv[1];
     labels_path = argv[2];
